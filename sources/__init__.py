@@ -1,0 +1,44 @@
+"""Source adapters: read posts from forums, feeds and social services.
+
+Imports nothing from the rest of the product; `signals` builds on it.
+"""
+
+from sources.base import Source
+from sources.errors import (
+    BlockedAddressError,
+    BodyTooLargeError,
+    DeadlineError,
+    FetchError,
+    HttpStatusError,
+    ParseError,
+    SourceConfigError,
+    SourceError,
+)
+from sources.guard import AddressGuard
+from sources.http import HttpClient, HttpSettings, Response, default_user_agent
+from sources.records import Cursor, FetchResult, Post, format_utc
+from sources.registry import ADAPTERS, adapter_class, build_source
+
+__all__ = [
+    "ADAPTERS",
+    "AddressGuard",
+    "BlockedAddressError",
+    "BodyTooLargeError",
+    "Cursor",
+    "DeadlineError",
+    "FetchError",
+    "FetchResult",
+    "HttpClient",
+    "HttpSettings",
+    "HttpStatusError",
+    "ParseError",
+    "Post",
+    "Response",
+    "Source",
+    "SourceConfigError",
+    "SourceError",
+    "adapter_class",
+    "build_source",
+    "default_user_agent",
+    "format_utc",
+]
