@@ -121,8 +121,6 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             if route is None:
                 route = Route(body=b"not found", status=404, content_type="text/plain")
-            if route.delay:
-                time.sleep(route.delay)
             status, extra = route.status, dict(route.headers)
             body = route.body
             if route.conditional and status == 200:
@@ -134,6 +132,8 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 ):
                     status, body = 304, b""
             server._record(RecordedRequest("GET", self.path, headers, status))
+            if route.delay:
+                time.sleep(route.delay)  # logged first: a test can see a request is in flight
             self.send_response(status)
             if status != 304:
                 self.send_header("Content-Type", route.content_type)

@@ -1,0 +1,171 @@
+"""The whole pipeline over real HTTP: bundled real posts in, signals and contact activity out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from signals import pipeline
+from signals.classifier import load_classifier
+from signals.config import Settings
+from signals.demo import DEMO_DATA, demo_feeds, demo_server, demo_settings
+from signals.replay import ReplayServer, Route
+from signals.store import models as db
+from sources import HttpClient
+from tests.conftest import FIXTURES
+
+
+def _entries_served() -> int:
+    """Posts in the bundled feeds: the bundled posts plus the recorded Reddit feed's entries."""
+    posts = (DEMO_DATA / "posts.jsonl").read_text(encoding="utf-8").splitlines()
+    recorded = sum(
+        (DEMO_DATA / "feeds" / f.file).read_bytes().count(b"<entry>")
+        for f in demo_feeds()
+        if ".recorded." in f.file
+    )
+    return len(posts) + recorded
+
+
+@pytest.fixture
+def served() -> Iterator[ReplayServer]:
+    with demo_server(demo_feeds()) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(served: ReplayServer, tmp_path: Path) -> Settings:
+    return demo_settings(served, demo_feeds(), tmp_path / "config")
+
+
+def _run(engine: Engine, settings: Settings) -> pipeline.RunReport:
+    pipeline.sync_sources(engine, settings.sources)
+    with HttpClient(settings.http) as http:
+        return pipeline.run(engine, http, load_classifier(settings.directory))
+
+
+def _count(engine: Engine, model: type) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_run_stores_posts_signals_and_merges_activity(engine: Engine, settings: Settings) -> None:
+    report = _run(engine, settings)
+    assert report.failed == []
+    assert report.new_posts == _count(engine, db.Post) == _entries_served() == 101
+    assert report.classify is not None
+    assert report.classify.classified == report.new_posts
+    assert report.classify.signals == _count(engine, db.Signal) >= 20
+    with Session(engine) as session:
+        unclassified = session.scalar(
+            select(func.count()).select_from(db.Post).where(db.Post.classified_at.is_(None))
+        )
+        authored_signals = session.scalar(
+            select(func.count())
+            .select_from(db.Signal)
+            .join(db.Post, db.Post.id == db.Signal.post_id)
+            .where(db.Post.author.is_not(None))
+        )
+        authors = session.scalar(
+            select(func.count(func.distinct(db.Post.author)))
+            .select_from(db.Signal)
+            .join(db.Post, db.Post.id == db.Signal.post_id)
+        )
+        activity = session.execute(select(db.Activity).limit(1)).scalar_one()
+        signal = session.get_one(db.Signal, activity.signal_id)
+        post = session.get_one(db.Post, activity.post_id)
+    assert unclassified == 0
+    assert _count(engine, db.Activity) == authored_signals
+    assert _count(engine, db.Identity) == _count(engine, db.Contact) == authors
+    assert activity.kind == "signal"
+    assert activity.stage == signal.stage
+    assert activity.weight == signal.confidence
+    assert activity.occurred_at == post.published_at
+    for item in signal.evidence:
+        source_text = post.text if item["field"] == "text" else post.title
+        assert source_text[item["start"] : item["end"]] == item["text"]
+
+
+def test_second_run_sends_conditional_requests_and_inserts_nothing(
+    sqlite_engine: Engine, settings: Settings, served: ReplayServer
+) -> None:
+    _run(sqlite_engine, settings)
+    counts = [_count(sqlite_engine, m) for m in (db.Post, db.Signal, db.Activity, db.Contact)]
+    before = len(served.requests)
+    second = _run(sqlite_engine, settings)
+    again = served.requests[before:]
+    assert len(again) == len(settings.sources)
+    assert all(r.headers.get("if-none-match") for r in again)
+    assert all(r.status == 304 for r in again)
+    assert {s.status for s in second.sources} == {"not modified"}
+    assert second.new_posts == 0
+    assert [
+        _count(sqlite_engine, m) for m in (db.Post, db.Signal, db.Activity, db.Contact)
+    ] == counts
+
+
+def test_each_broken_source_is_recorded_while_the_others_finish(
+    sqlite_engine: Engine, settings: Settings, served: ReplayServer, tmp_path: Path
+) -> None:
+    served.routes["/malformed.xml"] = Route(
+        body=(FIXTURES / "rss_atom" / "aaa_illformed.xml").read_bytes()
+    )
+    served.routes["/error.xml"] = Route(body=b"boom", status=500, conditional=False)
+    served.routes["/slow.xml"] = Route(body=b"<rss/>", delay=3.0)
+    served.routes["/page.html"] = Route(
+        body=b"<!doctype html><html><body><p>Home</p></body></html>", content_type="text/html"
+    )
+    config = settings.directory / "signals.toml"
+    text = config.read_text().replace("[http]", "[http]\nread_timeout = 0.5")
+    for name in ("malformed.xml", "error.xml", "slow.xml", "page.html"):
+        text += f'\n[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{served.url("/" + name)}"\n'
+    config.write_text(text)
+    from signals.config import load_settings
+
+    broken = load_settings(settings.directory)
+    report = _run(sqlite_engine, broken)
+    by_name = {s.name: s for s in report.sources}
+    assert by_name["malformed.xml"].error and "not a well-formed" in by_name["malformed.xml"].error
+    assert by_name["error.xml"].error and "HTTP 500" in by_name["error.xml"].error
+    assert by_name["slow.xml"].error and "timed out" in by_name["slow.xml"].error
+    assert by_name["page.html"].error and "HTML page" in by_name["page.html"].error
+    assert {s.name for s in report.failed} == {
+        "malformed.xml",
+        "error.xml",
+        "slow.xml",
+        "page.html",
+    }
+    assert all(
+        s.status == "ok" for s in report.sources if s.name not in by_name or s not in report.failed
+    )
+    assert report.classify is not None
+    assert report.classify.signals > 0
+    with Session(sqlite_engine) as session:
+        rows = {r.name: r for r in session.scalars(select(db.Source))}
+    for name in ("malformed.xml", "error.xml", "slow.xml", "page.html"):
+        assert rows[name].consecutive_failures == 1
+        assert rows[name].last_error == by_name[name].error
+        assert rows[name].last_success_at is None
+    healthy = [r for n, r in rows.items() if n not in by_name or by_name[n].status == "ok"]
+    assert all(r.last_success_at is not None and r.consecutive_failures == 0 for r in healthy)
+
+
+def test_changed_source_settings_reset_its_cursor(
+    sqlite_engine: Engine, settings: Settings
+) -> None:
+    _run(sqlite_engine, settings)
+    first = settings.sources[0]
+    moved = type(first)(
+        first.name, first.kind, {**first.settings, "url": first.settings["url"] + "?v=2"}
+    )
+    pipeline.sync_sources(sqlite_engine, [moved, *settings.sources[1:]])
+    with Session(sqlite_engine) as session:
+        row = session.scalars(select(db.Source).where(db.Source.name == first.name)).one()
+    assert row.cursor_etag is None
+    assert row.settings["url"].endswith("?v=2")
+    assert json.dumps(row.settings)
