@@ -16,6 +16,7 @@ written or deleted by this script; they are only listed in index.json.
 Standard library only. Usage: python scripts/build_demo_feeds.py [--check]
   --check  rebuild in memory and exit 1 if any file on disk differs (for CI / tests).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -135,11 +136,19 @@ def render_rss(community: str, posts: list) -> bytes:
     ch = _sub(rss, "channel")
     _sub(ch, "title", feed_title(community))
     _sub(ch, "link", community_link(community))
-    _sub(ch, "description", f"Real posts from {community}, served by `signals demo` (see PROVENANCE.md).")
+    _sub(
+        ch,
+        "description",
+        f"Real posts from {community}, served by `signals demo` (see PROVENANCE.md).",
+    )
     _sub(ch, "language", "en")
     _sub(ch, "generator", "scripts/build_demo_feeds.py")
     if posts:
-        _sub(ch, "lastBuildDate", format_datetime(max(parse_time(p["published"]) for p in posts), usegmt=True))
+        _sub(
+            ch,
+            "lastBuildDate",
+            format_datetime(max(parse_time(p["published"]) for p in posts), usegmt=True),
+        )
     for p in posts:
         item = _sub(ch, "item")
         _sub(item, "guid", p["id"], isPermaLink="false")
@@ -158,7 +167,11 @@ def render_atom(community: str, posts: list) -> bytes:
     feed = ET.Element(A("feed"))
     _sub(feed, A("id"), community_link(community))
     _sub(feed, A("title"), feed_title(community))
-    _sub(feed, A("subtitle"), f"Real posts from {community}, served by `signals demo` (see PROVENANCE.md).")
+    _sub(
+        feed,
+        A("subtitle"),
+        f"Real posts from {community}, served by `signals demo` (see PROVENANCE.md).",
+    )
     _sub(feed, A("link"), rel="alternate", type="text/html", href=community_link(community))
     _sub(feed, A("generator"), "scripts/build_demo_feeds.py")
     if posts:
@@ -198,7 +211,9 @@ def build() -> "OrderedDict[str, bytes]":
                 title=feed_title(community),
                 community=community,
                 format=fmt,
-                content_type="application/atom+xml; charset=utf-8" if fmt == "atom" else "application/rss+xml; charset=utf-8",
+                content_type="application/atom+xml; charset=utf-8"
+                if fmt == "atom"
+                else "application/rss+xml; charset=utf-8",
                 entries=len(posts),
                 generated=True,
             )
@@ -207,7 +222,9 @@ def build() -> "OrderedDict[str, bytes]":
         if not (FEEDS / rec["file"]).is_file():
             raise SystemExit(f"recorded feed missing: {FEEDS / rec['file']}")
         index.append(rec)
-    out["index.json"] = (json.dumps({"feeds": index}, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out["index.json"] = (json.dumps({"feeds": index}, indent=2, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
     return out
 
 
@@ -220,10 +237,17 @@ def main(argv=None) -> int:
     stale = sorted(
         p.name
         for p in FEEDS.glob("*")
-        if p.is_file() and p.suffix in GENERATED_SUFFIXES and p.name not in files and p.name not in recorded
+        if p.is_file()
+        and p.suffix in GENERATED_SUFFIXES
+        and p.name not in files
+        and p.name not in recorded
     )
     if args.check:
-        bad = [n for n, data in files.items() if not (FEEDS / n).is_file() or (FEEDS / n).read_bytes() != data]
+        bad = [
+            n
+            for n, data in files.items()
+            if not (FEEDS / n).is_file() or (FEEDS / n).read_bytes() != data
+        ]
         if bad or stale:
             print("out of date:", ", ".join(bad + stale), file=sys.stderr)
             return 1
@@ -234,7 +258,10 @@ def main(argv=None) -> int:
         (FEEDS / name).unlink()
     for name, data in files.items():
         (FEEDS / name).write_bytes(data)
-    print(f"wrote {len(files)} files to {FEEDS.relative_to(ROOT)}" + (f" (removed stale: {', '.join(stale)})" if stale else ""))
+    print(
+        f"wrote {len(files)} files to {FEEDS.relative_to(ROOT)}"
+        + (f" (removed stale: {', '.join(stale)})" if stale else "")
+    )
     return 0
 
 
