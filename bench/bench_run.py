@@ -14,8 +14,8 @@ import os
 import resource
 import tempfile
 import time
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 

@@ -76,7 +76,7 @@ def parse_feed(
         # changes with the feed URL (Reddit's "t3_..." ids) would make the same post look new.
         response_headers={"content-type": response.content_type or "application/xml"},
         sanitize_html=False,
-        resolve_relative_uris=True,
+        resolve_relative_uris=False,  # the HTML is reduced to text; its links are not kept
     )
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None

@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy import text
 
 from signals.demo import demo_feeds, demo_server, demo_settings
-from signals.replay import ReplayServer
 from signals.store.engine import make_engine
 
 SIGNALS = str(Path(sys.executable).with_name("signals"))
@@ -43,10 +42,12 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path)
         stalled = "/" + feeds[len(feeds) // 2].file
         server.routes[stalled].delay = 60.0  # the run hangs here, after committing earlier feeds
         command = [SIGNALS, "--db", str(database), "--config", str(settings.directory), "run"]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        log = tmp_path / "first-run.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while not server.requests_to(stalled) and time.monotonic() < deadline:
-            assert process.poll() is None, process.communicate()
+            assert process.poll() is None, log.read_text()
             time.sleep(0.05)
         assert server.requests_to(stalled), "the run never reached the stalled feed"
         os.kill(process.pid, signal.SIGKILL)
