@@ -26,10 +26,10 @@ from signals.store import models as db
 from signals.store.bulk import insert_ignoring_duplicates
 from signals.store.columns import utcnow
 from signals.store.models import table
-from sources import Cursor, FetchResult, HttpClient, SourceError, build_source
+from sources import Cursor, FetchResult, HttpClient, Post, SourceError, build_source
 
 if TYPE_CHECKING:
-    from classifiers import Classification, Classifier, Document
+    from classifiers import Classification, Classifier
 
 log = logging.getLogger(__name__)
 CLASSIFY_BATCH = 1000
@@ -168,7 +168,7 @@ def _store_result(engine: Engine, source_id: int, result: FetchResult, started: 
     return len(inserted)
 
 
-def _post_row(source_id: int, post: Any, fetched_at: datetime) -> dict[str, Any]:
+def _post_row(source_id: int, post: Post, fetched_at: datetime) -> dict[str, Any]:
     return {
         "source_id": source_id,
         "external_id": post.external_id,
@@ -244,18 +244,14 @@ def classify_pending(
 
 def _unclassified(session: Session, after_id: int, limit: int) -> list[db.Post]:
     statement = (
-        select(db.Post, db.Source.kind)
-        .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
+        select(db.Post)
         .where(col(db.Post.classified_at).is_(None))
         .where(col(db.Post.id) > after_id)
         .order_by(col(db.Post.id))
         .limit(limit)
     )
-    posts = []
-    for post, kind in session.execute(statement):
-        post.__dict__["source_kind"] = kind  # carried alongside, not a column
-        session.expunge(post)
-        posts.append(post)
+    posts = list(session.scalars(statement))
+    session.expunge_all()
     return posts
 
 
@@ -324,8 +320,14 @@ def _merge_activities(
     signal_ids: dict[int, int],
 ) -> int:
     """One `signal` activity per new signal, on the contact behind the post author's identity."""
+    # Posts without a URL fall back to their source's kind as the handle namespace.
+    kinds: dict[int, str] = {}
+    for source_id, kind in session.execute(select(db.Source.id, db.Source.kind)):
+        kinds[source_id or 0] = kind
     authored = [
-        (post, c, _author(post)) for post, c in positives if post.author and post.id in signal_ids
+        (post, c, _author(post, kinds[post.source_id]))
+        for post, c in positives
+        if post.author and post.id in signal_ids
     ]
     identities = resolve_identities(session, (a for _, _, a in authored if a))
     rows = []
@@ -357,10 +359,10 @@ def _merge_activities(
     return len(inserted)
 
 
-def _author(post: db.Post) -> Author | None:
+def _author(post: db.Post, source_kind: str) -> Author | None:
     if not post.author:
         return None
-    platform = platform_for(post.url or post.thread_url, post.__dict__.get("source_kind", "rss"))
+    platform = platform_for(post.url or post.thread_url, source_kind)
     handle = normalise_handle(platform, post.author)
     return Author(platform=platform, handle=handle, profile_url=post.author_url)
 
@@ -382,7 +384,6 @@ def run(
 
 __all__ = [
     "ClassifyReport",
-    "Document",
     "RunReport",
     "SourceReport",
     "classify_pending",

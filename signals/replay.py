@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
@@ -61,19 +60,6 @@ class ReplayServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
-
-    @classmethod
-    def from_directory(cls, directory: Path, content_types: dict[str, str]) -> ReplayServer:
-        """Serve every file of a directory at /<name>, with a content type per suffix."""
-        routes = {
-            f"/{path.name}": Route(
-                body=path.read_bytes(),
-                content_type=content_types.get(path.suffix, "application/octet-stream"),
-            )
-            for path in sorted(directory.iterdir())
-            if path.is_file()
-        }
-        return cls(routes)
 
     @property
     def port(self) -> int:
