@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,13 +47,22 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = 0.0  # when it arrived, by the server's clock (epoch seconds)
+    body: bytes = b""  # the request body (POST)
 
 
 class ReplayServer:
     """Serves routes on 127.0.0.1 from a background thread; use as a context manager."""
 
-    def __init__(self, routes: dict[str, Route] | None = None) -> None:
+    def __init__(
+        self,
+        routes: dict[str, Route] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
+        # Answers served once each, in order, before `routes` takes over (503, 503, then 200).
+        self.sequences: dict[str, list[Route]] = {}
+        self.clock = clock  # tests share a fake clock with the client to check timing exactly
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -89,8 +99,22 @@ class ReplayServer:
         self.stop()
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
+        """Requests whose path (with or without its query) is `path`."""
         with self._lock:
-            return [r for r in self.requests if r.path == path]
+            return [r for r in self.requests if path in (r.path, urlsplit(r.path).path)]
+
+    def queue(self, path: str, *routes: Route) -> None:
+        """Serve these answers for path once each, in order, then `routes[path]` again."""
+        with self._lock:
+            self.sequences.setdefault(path, []).extend(routes)
+
+    def _route(self, full_path: str) -> Route | None:
+        path = urlsplit(full_path).path
+        with self._lock:
+            for key in (full_path, path):
+                if self.sequences.get(key):
+                    return self.sequences[key].pop(0)
+        return self.routes.get(full_path) or self.routes.get(path)
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -101,9 +125,15 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self._answer("POST", self.rfile.read(length) if length else b"")
+
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
-            route = server.routes.get(path) or server.routes.get(self.path)
+            self._answer("GET", b"")
+
+        def _answer(self, method: str, request_body: bytes) -> None:
+            route = server._route(self.path)
             headers = {k.lower(): v for k, v in self.headers.items()}
             if route is None:
                 route = Route(body=b"not found", status=404, content_type="text/plain")
@@ -117,7 +147,9 @@ def _handler_for(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                     and headers.get("if-modified-since") == extra["Last-Modified"]
                 ):
                     status, body = 304, b""
-            server._record(RecordedRequest("GET", self.path, headers, status))
+            server._record(
+                RecordedRequest(method, self.path, headers, status, server.clock(), request_body)
+            )
             if route.delay:
                 time.sleep(route.delay)  # logged first: a test can see a request is in flight
             self.send_response(status)

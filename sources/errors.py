@@ -4,9 +4,11 @@
      +-- SourceConfigError       a source's settings are wrong (the message names the fix)
      +-- FetchError              the request failed
      |    +-- BlockedAddressError   the SSRF guard refused the address
+     |    +-- ConnectionFailedError could not connect, or the connection broke (retried)
      |    +-- HttpStatusError       the server answered with an error status
      |    +-- BodyTooLargeError     the body passed the size cap
      |    +-- DeadlineError         connect, read or total deadline passed
+     |    +-- RateLimitedError      the service asked us to wait longer than we block for
      +-- ParseError              the body is not what the adapter reads (malformed feed, HTML page)
 
 Every error carries the URL it concerns, so a recorded error names its source.
@@ -39,6 +41,10 @@ class BlockedAddressError(FetchError):
     """The SSRF guard refused to connect to this address."""
 
 
+class ConnectionFailedError(FetchError):
+    """Could not connect, or the connection broke before a response arrived."""
+
+
 class HttpStatusError(FetchError):
     """The server answered with an error status."""
 
@@ -57,3 +63,11 @@ class DeadlineError(FetchError):
 
 class ParseError(SourceError):
     """The body could not be read as what the adapter expects."""
+
+
+class RateLimitedError(FetchError):
+    """The service asked us to come back later; `retry_at` says when (epoch seconds)."""
+
+    def __init__(self, message: str, url: str | None = None, retry_at: float = 0.0) -> None:
+        super().__init__(message, url)
+        self.retry_at = retry_at

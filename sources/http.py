@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -16,14 +17,19 @@ import httpx
 from sources.errors import (
     BlockedAddressError,
     BodyTooLargeError,
+    ConnectionFailedError,
     DeadlineError,
     FetchError,
     HttpStatusError,
 )
 from sources.guard import AddressGuard, system_resolver
+from sources.politeness import Clock, HostPacer, SystemClock
+from sources.ratelimit import budget_exhausted_until, retry_after
 
 DEFAULT_CONTACT_URL = "https://github.com/buying-signals/buying-signals"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Worth another try: the server or the path to it may recover. Other 4xx will not.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def package_version() -> str:
@@ -50,6 +56,10 @@ class HttpSettings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     allow_hosts: frozenset[str] = field(default_factory=frozenset)
+    max_attempts: int = 3  # tries per request on 408, 429, 5xx and connection errors
+    backoff_seconds: float = 1.0  # first retry waits this (plus jitter), doubling each time
+    host_delay: float = 0.0  # seconds kept between two requests to one host; grows on errors
+    max_wait: float = 60.0  # a service hold longer than this fails the request (retried later)
 
 
 @dataclass(frozen=True)
@@ -114,12 +124,34 @@ class _GuardedTransport(httpx.HTTPTransport):
         )
 
 
-class HttpClient:
-    """GET with conditional headers, deadlines, a decompressed-size cap and guarded redirects."""
+def host_of(url: str) -> str:
+    """The host:port a URL's requests go to: the unit of politeness."""
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}:{parts.port or ''}"
 
-    def __init__(self, settings: HttpSettings | None = None, *, guard: AddressGuard | None = None):
+
+class HttpClient:
+    """GET with conditional headers, deadlines, a decompressed-size cap and guarded redirects.
+
+    Requests are paced per host (one at a time, an adaptive gap, holds from Retry-After and
+    rate-limit budgets) and retried with exponential backoff and jitter on 408, 429, 5xx and
+    connection errors.
+    """
+
+    def __init__(
+        self,
+        settings: HttpSettings | None = None,
+        *,
+        guard: AddressGuard | None = None,
+        clock: Clock | None = None,
+        pacer: HostPacer | None = None,
+    ):
         self.settings = settings or HttpSettings()
         self.guard = guard or AddressGuard(self.settings.allow_hosts, system_resolver)
+        self.clock = clock or (pacer.clock if pacer else SystemClock())
+        self.pacer = pacer or HostPacer(
+            clock=self.clock, min_delay=self.settings.host_delay, max_wait=self.settings.max_wait
+        )
         timeout = httpx.Timeout(
             connect=self.settings.connect_timeout,
             read=self.settings.read_timeout,
@@ -162,16 +194,56 @@ class HttpClient:
             request_headers["If-None-Match"] = etag
         if last_modified:
             request_headers["If-Modified-Since"] = last_modified
+        self.guard.check_url(url)
+        host = host_of(url)
+        attempts = max(1, self.settings.max_attempts)
+        failure: FetchError | None = None
+        for attempt in range(1, attempts + 1):
+            come_back: float | None = None
+            with self.pacer.slot(host, url):
+                try:
+                    response = self._follow(url, request_headers)
+                except ConnectionFailedError as exc:
+                    failure = exc
+                else:
+                    now = self.clock.now()
+                    spent = budget_exhausted_until(response.headers, now)
+                    if spent is not None:
+                        self.pacer.hold(host, spent, "rate-limit budget spent")
+                    if response.status not in RETRY_STATUSES:
+                        if response.status >= 400 or (
+                            300 <= response.status < 400 and response.status != 304
+                        ):
+                            raise HttpStatusError(response.status, response.url)
+                        self.pacer.succeeded(host)
+                        return response
+                    failure = HttpStatusError(response.status, response.url)
+                    come_back = retry_after(response.headers, now)
+                self.pacer.failed(host)
+            if attempt < attempts:
+                backoff = self.settings.backoff_seconds * 2 ** (attempt - 1)
+                jitter = random.uniform(0, self.settings.backoff_seconds / 2)
+                until = max(come_back or 0.0, self.clock.now() + backoff + jitter)
+                self.pacer.hold(host, until, "retry after an error")
+            elif come_back is not None:
+                self.pacer.hold(host, come_back, "Retry-After")
+        assert failure is not None
+        raise failure
+
+    def hold(self, url: str, until: float, reason: str = "") -> None:
+        """No request to url's host before `until` (epoch seconds): a service's own backoff."""
+        self.pacer.hold(host_of(url), until, reason)
+
+    def _follow(self, url: str, headers: Mapping[str, str]) -> Response:
+        """One attempt: the request and its redirects, each hop checked; any status comes back."""
         deadline = time.monotonic() + self.settings.total_timeout
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             self.guard.check_url(current)
-            response = self._get_once(current, request_headers, deadline)
+            response = self._get_once(current, headers, deadline)
             if response.status in _REDIRECT_STATUSES and "location" in response.headers:
                 current = urljoin(current, response.headers["location"])
                 continue
-            if response.status >= 400 or (300 <= response.status < 400 and response.status != 304):
-                raise HttpStatusError(response.status, current)
             return response
         raise FetchError(f"more than {self.settings.max_redirects} redirects", url)
 
@@ -200,9 +272,13 @@ class HttpClient:
                 )
         except BlockedAddressError as exc:
             raise BlockedAddressError(str(exc.args[0]), url) from None
+        except httpx.ConnectTimeout as exc:
+            raise ConnectionFailedError(f"cannot connect: {exc}", url) from exc
         except httpx.TimeoutException as exc:
             raise DeadlineError(f"timed out ({type(exc).__name__})", url) from exc
         except httpx.DecodingError as exc:
             raise FetchError(f"cannot decode the response body: {exc}", url) from exc
+        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+            raise ConnectionFailedError(f"connection failed: {exc}", url) from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"request failed: {exc}", url) from exc

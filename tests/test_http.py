@@ -47,10 +47,11 @@ def test_server_that_never_answers_hits_the_read_deadline(replay: ReplayServer) 
 
 
 def test_error_status_raises_with_the_status(replay: ReplayServer) -> None:
-    replay.routes["/boom"] = Route(body=b"oops", status=500, conditional=False)
+    replay.routes["/gone"] = Route(body=b"oops", status=404, conditional=False)
     with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http, pytest.raises(HttpStatusError) as e:
-        http.get(replay.url("/boom"))
-    assert e.value.status == 500
+        http.get(replay.url("/gone"))
+    assert e.value.status == 404
+    assert len(replay.requests_to("/gone")) == 1  # a 404 is final: never retried
 
 
 def test_redirects_are_followed_and_each_hop_is_checked(replay: ReplayServer) -> None:
