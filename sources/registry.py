@@ -9,11 +9,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from sources.base import Source
+from sources.discourse import DiscourseSource
 from sources.errors import SourceConfigError
+from sources.hackernews import HackerNewsSource
+from sources.reddit import RedditSource
 from sources.rss import RssSource
+from sources.stackexchange import StackExchangeSource
 
 ADAPTERS: dict[str, type[Source]] = {
     "rss": RssSource,
+    "reddit": RedditSource,
+    "hackernews": HackerNewsSource,
+    "stackexchange": StackExchangeSource,
+    "discourse": DiscourseSource,
 }
 
 
