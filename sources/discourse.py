@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
-from sources.errors import SourceConfigError
+from sources.errors import HttpStatusError, SourceConfigError
 from sources.http import HttpClient
 from sources.jsonapi import (
     as_list,
@@ -58,10 +58,10 @@ class DiscourseSource:
         if match:
             parts = urlsplit(target)
             root = base_url or f"{parts.scheme}://{parts.netloc}{match['root']}"
-            return cls(url=root, topic=int(match["id"]))
+            return cls(url=root, topic=int(match["id"]), backfill_days=0)
         if target.startswith("search:"):
-            return cls(url=base_url or "", search=target.removeprefix("search:"))
-        return cls(url=base_url or target)
+            return cls(url=base_url or "", search=target.removeprefix("search:"), backfill_days=0)
+        return cls(url=base_url or target, backfill_days=0)
 
     @property
     def root(self) -> str:
@@ -80,11 +80,18 @@ class DiscourseSource:
         if not isinstance(oldest, int | float):
             oldest = http.clock.now() - self.backfill_days * DAY if self.backfill_days else 0
         posts: list[Post] = []
+        warnings: list[str] = []
         for topic_id, highest in self._topics(http)[: self.max_topics]:
             known_number, known_id = seen.get(str(topic_id), [0, 0])
             if highest is not None and highest <= known_number:
                 continue  # nothing new in this topic: no request
-            new = [p for p in self._topic_posts(http, topic_id, known_id) if _number(p) > 0]
+            try:
+                new = self._topic_posts(http, topic_id, known_id)
+            except HttpStatusError as exc:
+                if exc.status not in (403, 404, 410):
+                    raise
+                warnings.append(f"topic {topic_id} is gone or private (HTTP {exc.status})")
+                continue
             new = [p for p in new if int(p.external_id) > known_id]
             numbers = [_number(p) for p in new]
             ids = [int(p.external_id) for p in new]
@@ -93,6 +100,7 @@ class DiscourseSource:
         return FetchResult(
             posts=tuple(posts),
             cursor=Cursor(position=dump_position({"topics": seen, "since": 0})),
+            warnings=tuple(warnings),
         )
 
     def _topics(self, http: HttpClient) -> list[tuple[int, int | None]]:
@@ -106,12 +114,7 @@ class DiscourseSource:
         url = f"{self.root}{path}"
         body = expect_dict(get_json(http, url), "a topic list", url)
         listing = expect_dict(body.get("topic_list"), "topic_list", url)
-        found = []
-        for topic in as_list(listing.get("topics")):
-            if isinstance(topic, dict) and isinstance(topic.get("id"), int):
-                highest = topic.get("highest_post_number")
-                found.append((topic["id"], highest if isinstance(highest, int) else None))
-        return found
+        return _listed_topics(listing.get("topics"))
 
     def _topic_posts(self, http: HttpClient, topic_id: int, known_id: int = 0) -> list[Post]:
         """Every post of a topic: the first page, then the rest of post_stream.stream in chunks."""
@@ -132,6 +135,7 @@ class DiscourseSource:
             more_stream = expect_dict(more.get("post_stream") or {}, "post_stream", more_url)
             raw.extend(p for p in as_list(more_stream.get("posts")) if isinstance(p, dict))
         by_number = {p.get("post_number"): p.get("id") for p in raw}
+        topic_id = topic["id"] if isinstance(topic.get("id"), int) else topic_id
         title = normalise_whitespace(str(topic.get("title") or "")) or None
         slug = text_or_none(topic.get("slug")) or "-"
         community = self.community or urlsplit(self.root).netloc
@@ -183,16 +187,25 @@ def _search_topics(body: Any, url: str) -> list[tuple[int, int | None]]:
     """Topic ids from /search.json: the current {"topics": [...]} or the old grouped list."""
     found: list[tuple[int, int | None]] = []
     if isinstance(body, dict):
-        for topic in as_list(body.get("topics")):
-            if isinstance(topic, dict) and isinstance(topic.get("id"), int):
-                highest = topic.get("highest_post_number")
-                found.append((topic["id"], highest if isinstance(highest, int) else None))
-        return found
+        return _listed_topics(body.get("topics"))
     for group in as_list(body):
         if isinstance(group, dict) and group.get("type") == "topic":
             for result in as_list(group.get("results")):
-                if isinstance(result, dict) and isinstance(result.get("id"), int):
-                    found.append((result["id"], None))
+                ident = result.get("id") if isinstance(result, dict) else None
+                if isinstance(ident, int) and (ident, None) not in found:
+                    found.append((ident, None))
     if not isinstance(body, list):
         expect_dict(body, "a search result", url)
     return found
+
+
+def _listed_topics(topics: Any) -> list[tuple[int, int | None]]:
+    """(id, highest post number) per topic of a listing, each topic once, in listing order."""
+    found: dict[int, int | None] = {}
+    for topic in as_list(topics):
+        if isinstance(topic, dict) and isinstance(topic.get("id"), int):
+            highest = topic.get("highest_post_number")
+            highest = highest if isinstance(highest, int) else None
+            previous = found.get(topic["id"])
+            found[topic["id"]] = max(previous or 0, highest or 0) or None
+    return list(found.items())

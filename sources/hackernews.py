@@ -52,7 +52,10 @@ class HackerNewsSource:
 
     @classmethod
     def for_target(cls, target: str, base_url: str | None) -> HackerNewsSource:
-        roots = {"api_url": base_url, "items_url": base_url} if base_url else {}
+        # A preview (`signals fetch`) shows all the service returns: no backfill limit.
+        roots: dict[str, object] = {"backfill_days": 0}
+        if base_url:
+            roots.update(api_url=base_url, items_url=base_url)
         if target.startswith("item:"):
             number = target.removeprefix("item:")
             if not number.isdigit():

@@ -68,7 +68,9 @@ class RedditSource:
 
     @classmethod
     def for_target(cls, target: str, base_url: str | None) -> RedditSource:
-        roots = {"oauth_url": base_url, "reddit_url": base_url} if base_url else {}
+        roots: dict[str, object] = {"backfill_days": 0}
+        if base_url:
+            roots.update(oauth_url=base_url, reddit_url=base_url)
         match = _SUBMISSION_URL.search(target)
         if target.startswith("comments:"):
             return cls(submission=target.removeprefix("comments:"), **roots)  # type: ignore[arg-type]

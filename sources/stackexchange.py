@@ -54,7 +54,10 @@ class StackExchangeSource:
     @classmethod
     def for_target(cls, target: str, base_url: str | None) -> StackExchangeSource:
         site, _, rest = target.partition(":")
-        root = {"api_url": base_url} if base_url else {}
+        root: dict[str, object] = {
+            "backfill_days": 0,
+            **({"api_url": base_url} if base_url else {}),
+        }
         if rest.startswith("search:"):
             return cls(site=site, search=rest.removeprefix("search:"), **root)  # type: ignore[arg-type]
         return cls(site=site, tag=rest or None, **root)  # type: ignore[arg-type]
@@ -71,8 +74,10 @@ class StackExchangeSource:
             questions.extend(q for q in as_list(body.get("items")) if isinstance(q, dict))
             if not body.get("has_more"):
                 break
+        unique = {q.get("question_id"): q for q in reversed(questions)}  # pages may overlap
+        questions = [q for q in reversed(unique.values()) if isinstance(q.get("question_id"), int)]
         posts = [p for p in (self._question(q) for q in questions) if p]
-        ids = [str(q["question_id"]) for q in questions if isinstance(q.get("question_id"), int)]
+        ids = [str(q["question_id"]) for q in questions]
         answer_ids: list[str] = []
         if ids and self.answers:
             for answer in self._vector(http, "questions/{ids}/answers", ids):
