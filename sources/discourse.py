@@ -11,6 +11,7 @@ from sources.errors import HttpStatusError, SourceConfigError
 from sources.http import HttpClient
 from sources.jsonapi import (
     as_list,
+    backfill_start,
     check_backfill,
     check_url,
     dump_position,
@@ -25,7 +26,6 @@ from sources.records import Cursor, FetchResult, Post
 from sources.text import html_to_text, normalise_whitespace
 
 _TOPIC_PATH = re.compile(r"^(?P<root>.*?)/t/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/\d+)?/?$")
-DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class DiscourseSource:
         }
         oldest = state.get("since")
         if not isinstance(oldest, int | float):
-            oldest = http.clock.now() - self.backfill_days * DAY if self.backfill_days else 0
+            oldest = backfill_start(http.clock.now(), self.backfill_days)
         posts: list[Post] = []
         warnings: list[str] = []
         for topic_id, highest in self._topics(http)[: self.max_topics]:

@@ -10,6 +10,7 @@ from sources.errors import HttpStatusError, SourceConfigError
 from sources.http import HttpClient
 from sources.jsonapi import (
     as_list,
+    backfill_start,
     check_backfill,
     check_url,
     dump_position,
@@ -24,7 +25,6 @@ from sources.records import Cursor, FetchResult, Post
 from sources.text import html_to_text
 
 SITE = "https://news.ycombinator.com"
-DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class HackerNewsSource:
         else:
             since = state.get("since")
             if not isinstance(since, int):
-                since = int(http.clock.now()) - self.backfill_days * DAY
+                since = backfill_start(http.clock.now(), self.backfill_days)
             posts, warnings = self._search(http, since)
         newest = max((int(p.published.timestamp()) for p in posts if p.published), default=None)
         since = state.get("since") if isinstance(state.get("since"), int) else None

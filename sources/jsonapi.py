@@ -101,3 +101,8 @@ def check_backfill(days: int, kind: str) -> None:
 def check_url(url: str, setting: str) -> None:
     if not url.startswith(("http://", "https://")):
         raise SourceConfigError(f"{setting} must start with http:// or https://, got {url!r}")
+
+
+def backfill_start(now: float, days: int) -> int:
+    """Epoch seconds a first crawl reaches back to: `days` before now, or 0 (no limit) for 0."""
+    return int(now) - days * 86_400 if days else 0

@@ -23,13 +23,19 @@ from sources.errors import (
     SourceError,
 )
 from sources.http import HttpClient, host_of
-from sources.jsonapi import check_backfill, check_url, dump_position, from_epoch, load_position
+from sources.jsonapi import (
+    backfill_start,
+    check_backfill,
+    check_url,
+    dump_position,
+    from_epoch,
+    load_position,
+)
 from sources.ratelimit import budget_exhausted_until, retry_after
 from sources.records import Cursor, FetchResult, Post
 from sources.text import normalise_whitespace
 
 SITE = "https://www.reddit.com"
-DAY = 86_400
 GONE = frozenset({"[deleted]", "[removed]"})
 _SUBMISSION_URL = re.compile(r"/comments/([a-z0-9]+)", re.IGNORECASE)
 
@@ -86,7 +92,7 @@ class RedditSource:
         state = load_position(cursor.position)
         since = state.get("since")
         if not isinstance(since, int | float):
-            since = http.clock.now() - self.backfill_days * DAY
+            since = backfill_start(http.clock.now(), self.backfill_days)
         reddit = self._reddit(http)
         try:
             posts, latest = self._read(reddit, state, float(since))

@@ -11,6 +11,7 @@ from sources.errors import RateLimitedError, SourceConfigError
 from sources.http import HttpClient
 from sources.jsonapi import (
     as_list,
+    backfill_start,
     check_backfill,
     check_url,
     dump_position,
@@ -24,7 +25,6 @@ from sources.jsonapi import (
 from sources.records import Cursor, FetchResult, Post
 from sources.text import html_to_text
 
-DAY = 86_400
 KEY_ENV = "STACKEXCHANGE_KEY"
 
 
@@ -66,7 +66,7 @@ class StackExchangeSource:
         state = load_position(cursor.position)
         since = state.get("since")
         if not isinstance(since, int):
-            since = int(http.clock.now()) - self.backfill_days * DAY
+            since = backfill_start(http.clock.now(), self.backfill_days)
         questions: list[dict[str, Any]] = []
         warnings: list[str] = []
         for page in range(1, self.max_pages + 1):
