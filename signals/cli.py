@@ -19,7 +19,11 @@ class _Group(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
-            return super().main(*args, **kwargs)
+            result = super().main(*args, **kwargs)
+            # Without standalone mode click returns a command's Exit code instead of exiting.
+            if isinstance(result, int) and result:
+                sys.exit(result)
+            return result
         except typer.Exit as exc:
             sys.exit(exc.exit_code)
         except typer.Abort:
@@ -194,6 +198,11 @@ def demo(
     from signals.demo import run_demo
 
     run_demo(keep)
+
+
+from signals import cli_sources  # noqa: E402
+
+cli_sources.register(app)
 
 
 def main() -> None:

@@ -22,7 +22,8 @@ _HTTP_KEYS = {
     "max_redirects": int,
     "allow_hosts": list,
 }
-_SOURCE_RESERVED = {"name", "kind", "enabled"}
+_SOURCE_RESERVED = {"name", "kind", "enabled", "interval"}
+DEFAULT_INTERVAL = 900.0  # seconds between two crawls of a source by `signals watch`
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class SourceConfig:
     kind: str
     settings: dict[str, Any]
     enabled: bool = True
+    interval: float = DEFAULT_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ def _source(path: Path, index: int, entry: Any) -> SourceConfig:
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where} ({name}): enabled must be true or false")
+    interval = entry.get("interval", DEFAULT_INTERVAL)
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 1:
+        raise ConfigError(f"{where} ({name}): interval must be a number of seconds, at least 1")
     settings = {k: v for k, v in entry.items() if k not in _SOURCE_RESERVED}
     try:
         build_source(kind, settings, where=f"{where} ({name})")
@@ -160,4 +165,6 @@ def _source(path: Path, index: int, entry: Any) -> SourceConfig:
         if not message.startswith(str(path)):
             message = f"{where} ({name}): {message}"
         raise ConfigError(message) from None
-    return SourceConfig(name=name.strip(), kind=kind, settings=settings, enabled=enabled)
+    return SourceConfig(
+        name=name.strip(), kind=kind, settings=settings, enabled=enabled, interval=float(interval)
+    )

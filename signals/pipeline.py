@@ -57,6 +57,7 @@ class ClassifyReport:
     signals: int = 0
     activities: int = 0
     by_intent: dict[str, int] = field(default_factory=dict)
+    signal_ids: list[int] = field(default_factory=list)  # the new signals, for hooks
 
 
 @dataclass
@@ -292,6 +293,7 @@ def _store_classifications(
         )
     report.classified += len(batch)
     report.signals += len(signal_ids)
+    report.signal_ids.extend(signal_ids.values())
     for _post, classification in positives:
         for intent in classification.intents:
             report.by_intent[intent] = report.by_intent.get(intent, 0) + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
@@ -102,6 +103,21 @@ class DiscourseSource:
             cursor=Cursor(position=dump_position({"topics": seen, "since": 0})),
             warnings=tuple(warnings),
         )
+
+    def recheck(self, http: HttpClient, external_ids: Sequence[str]) -> set[str]:
+        """Posts that answer 404/410 (deleted, or their topic is) or carry deleted_at."""
+        gone = set()
+        for ident in external_ids:
+            try:
+                post = get_json(http, f"{self.root}/posts/{ident}.json")
+            except HttpStatusError as exc:
+                if exc.status not in (403, 404, 410):
+                    raise
+                gone.add(ident)
+                continue
+            if isinstance(post, dict) and (post.get("deleted_at") or post.get("user_deleted")):
+                gone.add(ident)
+        return gone
 
     def _topics(self, http: HttpClient) -> list[tuple[int, int | None]]:
         """(topic id, highest post number if the listing says) for every topic to look at."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -83,6 +84,20 @@ class HackerNewsSource:
             cursor=Cursor(position=dump_position({"since": since})),
             warnings=tuple(warnings),
         )
+
+    def recheck(self, http: HttpClient, external_ids: Sequence[str]) -> set[str]:
+        """Items Firebase no longer has, or shows as deleted or dead."""
+        gone = set()
+        for ident in external_ids:
+            try:
+                item = get_json(http, f"{self.items_url.rstrip('/')}/item/{ident}.json")
+            except HttpStatusError as exc:
+                if exc.status not in (404, 410):
+                    raise
+                item = None
+            if not isinstance(item, dict) or item.get("deleted") or item.get("dead"):
+                gone.add(ident)
+        return gone
 
     def _search(self, http: HttpClient, since: int) -> tuple[list[Post], list[str]]:
         """Hits newer than `since`, newest first, page by page."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -111,6 +112,22 @@ class RedditSource:
         newest = max((p.published.timestamp() for p in posts if p.published), default=since)
         position = {**state, **latest, "since": max(float(newest), float(since))}
         return FetchResult(tuple(posts), Cursor(position=dump_position(position)))
+
+    def recheck(self, http: HttpClient, external_ids: Sequence[str]) -> set[str]:
+        """Posts and comments Reddit shows as [deleted] / [removed], or no longer returns."""
+        reddit = self._reddit(http)
+        wanted = [i for i in external_ids if i.startswith(("t1_", "t3_"))]
+        present: set[str] = set()
+        gone: set[str] = set()
+        for start in range(0, len(wanted), 100):
+            for item in reddit.info(fullnames=wanted[start : start + 100]):
+                post = to_post(item)
+                if post is None:
+                    continue
+                present.add(post.external_id)
+                if is_gone(post, item):
+                    gone.add(post.external_id)
+        return gone | {i for i in wanted if i not in present}
 
     def _reddit(self, http: HttpClient) -> Any:
         import praw
@@ -227,9 +244,12 @@ def to_post(item: Any) -> Post | None:
     )
 
 
-def is_gone(post: Post) -> bool:
+def is_gone(post: Post, item: Any) -> bool:
     """Whether Reddit shows this post as deleted or removed."""
-    return post.author is None and not post.text
+    data = vars(item)
+    body = str(data.get("body", data.get("selftext")) or "")
+    author = data.get("author")
+    return body in GONE or ((author is None or str(author) in GONE) and not post.text)
 
 
 def _check_address(http: HttpClient, url: str) -> None:

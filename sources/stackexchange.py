@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -93,6 +94,18 @@ class StackExchangeSource:
         newest = max((q.get("creation_date", 0) for q in questions), default=since)
         position = dump_position({"since": max(int(newest), since)})
         return FetchResult(tuple(posts), Cursor(position=position), warnings=tuple(warnings))
+
+    def recheck(self, http: HttpClient, external_ids: Sequence[str]) -> set[str]:
+        """Questions, answers and comments the API no longer returns (deleted)."""
+        posts = [i for i in external_ids if i[:1] in ("q", "a") and i[1:].isdigit()]
+        comments = [i for i in external_ids if i.startswith("c") and i[1:].isdigit()]
+        present: set[str] = set()
+        for item in self._vector(http, "posts/{ids}", [i[1:] for i in posts]):
+            kind = "a" if item.get("post_type") == "answer" else "q"
+            present.add(f"{kind}{item.get('post_id')}")
+        for item in self._vector(http, "comments/{ids}", [i[1:] for i in comments]):
+            present.add(f"c{item.get('comment_id')}")
+        return {i for i in [*posts, *comments] if i not in present}
 
     def _questions_path(self) -> str:
         return "search/advanced" if self.search else "questions"

@@ -96,6 +96,8 @@ class Post(SQLModel, table=True):
     community: str | None = None
     fetched_at: datetime = _created()
     classified_at: datetime | None = _utc()
+    rechecked_at: datetime | None = _utc()  # last asked the source whether it still exists
+    deleted_at: datetime | None = _utc()  # deleted at the source: text and author erased
 
 
 class Signal(SQLModel, table=True):
