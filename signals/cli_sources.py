@@ -87,3 +87,19 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(recheck_command(ctx.obj, source or [], limit))
 
     app.add_typer(sources, name="sources")
+
+    @app.command("watch")
+    def watch(
+        ctx: typer.Context,
+        source: Annotated[
+            list[str] | None, typer.Option("--source", "-s", help="Only this source.")
+        ] = None,
+        recheck_hours: Annotated[
+            float | None,
+            typer.Option(min=0.1, help="Also re-check stored posts for deletion every N hours."),
+        ] = None,
+    ) -> None:
+        """Crawl each source on its interval and classify new posts at once, until stopped."""
+        from signals.sources_admin import watch_command
+
+        raise typer.Exit(watch_command(ctx.obj, source or [], recheck_hours))

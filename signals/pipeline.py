@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -125,8 +126,16 @@ def crawl(
     return reports
 
 
-def crawl_source(engine: Engine, http: HttpClient, source_id: int) -> SourceReport:
-    """Fetch one source and commit its new posts with its new cursor; record any failure."""
+def crawl_source(
+    engine: Engine,
+    http: HttpClient,
+    source_id: int,
+    during_fetch: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> SourceReport:
+    """Fetch one source and commit its new posts with its new cursor; record any failure.
+
+    `during_fetch` wraps the network part only (`signals watch` may interrupt it there).
+    """
     with Session(engine) as session:
         row = session.get_one(db.Source, source_id)
         name, kind, settings = row.name, row.kind, dict(row.settings)
@@ -134,7 +143,8 @@ def crawl_source(engine: Engine, http: HttpClient, source_id: int) -> SourceRepo
     started = utcnow()
     try:
         adapter = build_source(kind, settings, where=f"source {name!r}")
-        result = adapter.fetch(http, cursor)
+        with during_fetch():
+            result = adapter.fetch(http, cursor)
     except SourceError as exc:
         return _record_failure(engine, source_id, name, kind, str(exc), started)
     except Exception as exc:  # an adapter bug must not stop the other sources

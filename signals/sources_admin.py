@@ -204,3 +204,44 @@ def recheck_command(context: AppContext, names: Sequence[str], limit: int) -> in
         status = f"error: {report.error}" if report.error else f"{report.erased} erased"
         print(f"{report.name}: {report.checked} checked, {status}")
     return 1 if reports and all(r.error for r in reports) else 0
+
+
+def watch_command(context: AppContext, names: Sequence[str], recheck_hours: float | None) -> int:
+    import signal
+    from datetime import UTC, datetime
+
+    from signals.watch import Cycle, Stopper, watch
+
+    for name in names:
+        _config(context, name)
+    configs = [c for c in context.settings.sources if not names or c.name in names]
+    if not any(c.enabled for c in configs):
+        raise ConfigError("no enabled source to watch; add one with `signals sources add`")
+    classifier = context.classifier  # load the model before the first crawl, not during it
+    engine = context.engine
+    stopper = Stopper()
+
+    def stop(signum: int, frame: object) -> None:
+        stopper.request()
+
+    def log_cycle(cycle: Cycle) -> None:
+        report = cycle.source
+        clock = datetime.now(UTC).strftime("%H:%M:%S")
+        outcome = report.error if report.status == "error" else f"{report.new} new"
+        print(
+            f"{clock} {report.name}: {outcome}, {cycle.signals} signals; "
+            f"next in {cycle.next_in:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with context.http() as http:
+            print(f"watching {len(configs)} sources; stop with Ctrl-C", file=sys.stderr, flush=True)
+            watch(engine, http, classifier, configs, stopper, log_cycle, recheck_hours)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("stopped; everything fetched so far is stored", file=sys.stderr, flush=True)
+    return 0
