@@ -56,6 +56,17 @@ def _emit(records: list[dict[str, Any]], as_json: bool, columns: Sequence[str]) 
     out.print(table)
 
 
+_SECRET_WORDS = ("secret", "token", "password", "key")
+
+
+def _shown(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as shown to people: credentials masked, never printed."""
+    return {
+        k: "***" if any(word in k.lower() for word in _SECRET_WORDS) and v else v
+        for k, v in settings.items()
+    }
+
+
 def list_command(context: AppContext, as_json: bool) -> None:
     rows = _rows(context)
     records = []
@@ -67,7 +78,7 @@ def list_command(context: AppContext, as_json: bool) -> None:
                 "kind": config.kind,
                 "enabled": config.enabled,
                 "interval": config.interval,
-                "settings": json.dumps(config.settings, ensure_ascii=False),
+                "settings": json.dumps(_shown(config.settings), ensure_ascii=False),
                 "last_success": _iso(row.last_success_at) if row else None,
                 "failures": row.consecutive_failures if row else 0,
             }

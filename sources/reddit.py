@@ -210,7 +210,9 @@ def to_post(item: Any) -> Post | None:
     url = f"{SITE}{permalink}" if isinstance(permalink, str) else None
     subreddit = data.get("subreddit")
     community = f"r/{subreddit}" if subreddit is not None else None
-    if "body" in data:  # a comment
+    from praw.models import Comment
+
+    if isinstance(item, Comment):
         link = data.get("link_id")
         thread = f"{SITE}/comments/{str(link).removeprefix('t3_')}/" if link else None
         body = str(data.get("body") or "")

@@ -112,3 +112,25 @@ def test_malformed_listing_is_a_parse_error(replay: ReplayServer) -> None:
     replay.routes["/latest.json"] = Route(body=b'{"topic_list": [1, 2]}', conditional=False)
     with pytest.raises(ParseError, match="topic_list"):
         _fetch(DiscourseSource(url=replay.url("")))
+
+
+def test_discourse_429_waits_for_retry_after_then_reads(replay: ReplayServer) -> None:
+    from tests.clock import FakeClock
+
+    clock = FakeClock()
+    replay.clock = clock
+    replay.routes["/t/57.json"] = _json("topic.json")
+    limited = Route(
+        status=429,
+        body=b'{"errors": ["too many"]}',
+        headers={"Retry-After": "15"},
+        conditional=False,
+    )
+    replay.queue("/t/57.json", limited)
+    source = DiscourseSource(url=replay.url(""), topic=57, backfill_days=0)
+    with HttpClient(HttpSettings(allow_hosts=LOCAL), clock=clock) as http:
+        result = source.fetch(http, Cursor())
+    assert len(result.posts) == 3
+    first, second = replay.requests
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 15.0

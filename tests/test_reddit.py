@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from signals.replay import ReplayServer, Route
-from sources import BlockedAddressError, Cursor, HttpClient, HttpSettings, build_source
-from sources.reddit import RedditSource
+from sources import BlockedAddressError, Cursor, HttpClient, HttpSettings, SourceError, build_source
+from sources.reddit import RedditSource, to_post
 from tests.cassettes import interactions, serve_cassette
 from tests.clock import FakeClock
 
@@ -136,3 +136,46 @@ def test_missing_credentials_name_the_environment_variables(
     with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http:
         with pytest.raises(Exception, match="REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET"):
             source.fetch(http, Cursor())
+
+
+def test_recheck_finds_posts_reddit_no_longer_returns(replay: ReplayServer) -> None:
+    serve_cassette(replay, NEW)
+    recorded = _recorded_listing()
+    # /api/info answers with the recorded listing: its posts still exist, the others do not.
+    replay.routes["/api/info/"] = replay.routes["/r/askreddit/new"]
+    source = _source(replay, subreddit="askreddit")
+    present = [f"t3_{recorded[0]['id']}", f"t3_{recorded[1]['id']}"]
+    with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http:
+        gone = source.recheck(http, [*present, "t3_zzzzzz", "t1_yyyyyy"])
+    assert gone == {"t3_zzzzzz", "t1_yyyyyy"}
+    info = next(r for r in replay.requests if r.path.startswith("/api/info"))
+    assert parse_qs(urlsplit(info.path).query)["id"] == [
+        ",".join([*present, "t3_zzzzzz", "t1_yyyyyy"])
+    ]
+
+
+def test_malformed_reddit_body_is_a_source_error(replay: ReplayServer) -> None:
+    serve_cassette(replay, NEW)
+    replay.routes["/r/askreddit/new"] = Route(body=b"<html>we broke</html>", conditional=False)
+    source = _source(replay, subreddit="askreddit", comments=False)
+    with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http, pytest.raises(SourceError):
+        source.fetch(http, Cursor())
+
+
+def test_deleted_and_removed_posts_lose_author_and_text() -> None:
+    import praw
+
+    reddit = praw.Reddit(
+        client_id="x", client_secret="y", user_agent="test", check_for_updates=False
+    )
+    body = _recorded_listing()[0]
+    removed = reddit._objector.objectify(
+        data={"kind": "t3", "data": {**body, "author": "[deleted]", "selftext": "[removed]"}}
+    )
+    post = to_post(removed)
+    assert post is not None
+    assert (post.author, post.author_url, post.text) == (None, None, body["title"])
+    sparse = reddit._objector.objectify(data={"kind": "t1", "data": {"id": "abc", "new": 1}})
+    comment = to_post(sparse)
+    assert comment is not None
+    assert (comment.external_id, comment.text, comment.author) == ("t1_abc", "", None)

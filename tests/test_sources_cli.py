@@ -182,3 +182,18 @@ def test_hackernews_recheck_finds_deleted_items(replay: ReplayServer) -> None:
     source = HackerNewsSource(query="x", items_url=replay.url(""), api_url=replay.url(""))
     with HttpClient(HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))) as http:
         assert source.recheck(http, ["8863", "1", "2", "3"]) == {"1", "2", "3"}
+
+
+def test_list_never_shows_credentials(config: Path, tmp_path: Path) -> None:
+    path = config / "signals.toml"
+    path.write_text(
+        path.read_text()
+        + '\n[[sources]]\nname = "r"\nkind = "reddit"\nsubreddit = "crm"\n'
+        + 'client_id = "abc"\nclient_secret = "hunter2"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = _invoke(config, tmp_path, "sources", "list", "--json")
+    assert code == 0
+    assert "hunter2" not in out
+    reddit = json.loads(out.splitlines()[1])
+    assert json.loads(reddit["settings"])["client_secret"] == "***"
