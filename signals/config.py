@@ -21,6 +21,10 @@ _HTTP_KEYS = {
     "max_body_mib": float,
     "max_redirects": int,
     "allow_hosts": list,
+    "max_attempts": int,
+    "backoff_seconds": float,
+    "host_delay": float,
+    "max_wait": float,
 }
 _SOURCE_RESERVED = {"name", "kind", "enabled", "interval"}
 DEFAULT_INTERVAL = 900.0  # seconds between two crawls of a source by `signals watch`
@@ -139,6 +143,10 @@ def _http_settings(path: Path, table: dict[str, Any]) -> HttpSettings:
         max_body_bytes=int(float(table.get("max_body_mib", 10)) * 1024 * 1024),
         max_redirects=int(table.get("max_redirects", defaults.max_redirects)),
         allow_hosts=frozenset(h.lower() for h in allow),
+        max_attempts=max(1, int(table.get("max_attempts", defaults.max_attempts))),
+        backoff_seconds=float(table.get("backoff_seconds", defaults.backoff_seconds)),
+        host_delay=float(table.get("host_delay", defaults.host_delay)),
+        max_wait=float(table.get("max_wait", defaults.max_wait)),
     )
 
 

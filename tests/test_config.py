@@ -64,3 +64,16 @@ def test_config_mistakes_are_named_with_their_fix(tmp_path: Path, body: str, mes
 def test_missing_configuration_directory_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="signals init"):
         config_directory(tmp_path / "nowhere")
+
+
+def test_http_politeness_settings_are_read(tmp_path: Path) -> None:
+    (tmp_path / "signals.toml").write_text(
+        "[http]\nmax_attempts = 5\nbackoff_seconds = 0.5\nhost_delay = 2\nmax_wait = 300\n"
+    )
+    http = load_settings(tmp_path).http
+    assert (http.max_attempts, http.backoff_seconds, http.host_delay, http.max_wait) == (
+        5,
+        0.5,
+        2.0,
+        300.0,
+    )

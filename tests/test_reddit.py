@@ -179,3 +179,17 @@ def test_deleted_and_removed_posts_lose_author_and_text() -> None:
     comment = to_post(sparse)
     assert comment is not None
     assert (comment.external_id, comment.text, comment.author) == ("t1_abc", "", None)
+
+
+def test_search_asks_for_the_newest_matches(replay: ReplayServer) -> None:
+    serve_cassette(replay, NEW)
+    # Any real listing will do as the answer: the request is what this test checks.
+    replay.routes["/r/all/search"] = replay.routes["/r/askreddit/new"]
+    source = RedditSource.for_target("search:alternative to jira", None)
+    source = _source(replay, search=source.search, backfill_days=0)
+    with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http:
+        result = source.fetch(http, Cursor())
+    assert len(result.posts) == 100
+    search = next(r for r in replay.requests if r.path.startswith("/r/all/search"))
+    query = parse_qs(urlsplit(search.path).query)
+    assert (query["q"], query["sort"]) == (["alternative to jira"], ["new"])
