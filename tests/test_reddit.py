@@ -184,7 +184,7 @@ def test_deleted_and_removed_posts_lose_author_and_text() -> None:
 def test_search_asks_for_the_newest_matches(replay: ReplayServer) -> None:
     serve_cassette(replay, NEW)
     # Any real listing will do as the answer: the request is what this test checks.
-    replay.routes["/r/all/search"] = replay.routes["/r/askreddit/new"]
+    replay.routes["/r/all/search/"] = replay.routes["/r/askreddit/new"]
     source = RedditSource.for_target("search:alternative to jira", None)
     source = _source(replay, search=source.search, backfill_days=0)
     with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http:
