@@ -163,3 +163,43 @@ def test_after_classify_hook_hears_of_new_signals(tmp_path: Path) -> None:
             hooks._listeners.remove(listener)
     stored = {row[0] for row in _query(tmp_path / "hook.db", "SELECT id FROM signals")}
     assert heard and set(heard) == stored
+
+
+def test_a_failing_source_backs_off_without_slowing_the_others(tmp_path: Path) -> None:
+    import threading
+
+    from signals.classifier import load_classifier
+    from signals.config import load_settings
+    from signals.store import schema
+    from signals.watch import Stopper, watch
+    from sources import HttpClient
+
+    failing = Route(body=b"down", status=503, conditional=False)
+    with (
+        ReplayServer({"/live.rss": _route(FIRST)}) as good,
+        ReplayServer({"/live.rss": failing}) as bad,
+    ):
+        directory = demo_settings(good, [], tmp_path / "config").directory
+        sources = "".join(
+            f'[[sources]]\nname = "{name}"\nkind = "rss"\nurl = "{server.url("/live.rss")}"\n'
+            "interval = 1\n\n"
+            for name, server in (("good", good), ("bad", bad))
+        )
+        (directory / "signals.toml").write_text(
+            '[http]\nallow_hosts = ["127.0.0.1"]\nmax_attempts = 1\n\n' + sources,
+            encoding="utf-8",
+        )
+        settings = load_settings(directory)
+        engine = make_engine(f"sqlite:///{tmp_path / 'backoff.db'}")
+        schema.upgrade(engine)
+        classifier = load_classifier(directory)
+        stopper = Stopper()
+        timer = threading.Timer(7.0, stopper.event.set)
+        timer.start()
+        with HttpClient(settings.http) as http:
+            watch(engine, http, classifier, settings.sources, stopper)
+        timer.cancel()
+    # Good every ~1 s; bad after 2 s, then 4 s more (interval doubled per failure).
+    assert len(good.requests) >= 5
+    assert 2 <= len(bad.requests) <= 3
+    engine.dispose()
