@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from sources.jsonapi import (
     from_epoch,
     get_json,
     load_position,
+    replace_roots,
     text_or_none,
     with_query,
 )
@@ -54,15 +56,15 @@ class HackerNewsSource:
     @classmethod
     def for_target(cls, target: str, base_url: str | None) -> HackerNewsSource:
         # A preview (`signals fetch`) shows all the service returns: no backfill limit.
-        roots: dict[str, object] = {"backfill_days": 0}
-        if base_url:
-            roots.update(api_url=base_url, items_url=base_url)
+        preview = replace_roots(
+            cls(query="-", backfill_days=0), api_url=base_url, items_url=base_url
+        )
         if target.startswith("item:"):
             number = target.removeprefix("item:")
             if not number.isdigit():
                 raise SourceConfigError(f"hackernews item:ID needs a number, got {target!r}")
-            return cls(item=int(number), **roots)  # type: ignore[arg-type]
-        return cls(query=target, **roots)  # type: ignore[arg-type]
+            return dataclasses.replace(preview, query=None, item=int(number))
+        return dataclasses.replace(preview, query=target)
 
     def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
         state = load_position(cursor.position)
@@ -125,12 +127,12 @@ class HackerNewsSource:
     def _thread(self, http: HttpClient) -> tuple[list[Post], list[str]]:
         """The item and every reply below it, breadth first (Firebase: one request per item)."""
         root = self.items_url.rstrip("/")
-        queue: deque[tuple[int, str | None]] = deque([(int(self.item or 0), None)])
+        queue: deque[int] = deque([int(self.item or 0)])
         posts: list[Post] = []
         missing = 0
         story_id: int | None = None
         while queue and len(posts) < self.max_items:
-            number, story_title = queue.popleft()
+            number = queue.popleft()
             try:
                 item = get_json(http, f"{root}/item/{number}.json")
             except HttpStatusError as exc:
@@ -146,8 +148,7 @@ class HackerNewsSource:
                 post = _item_post(item, story_id, self.community)
                 if post is not None:
                     posts.append(post)
-            title = text_or_none(item.get("title")) or story_title
-            queue.extend((kid, title) for kid in as_list(item.get("kids")) if isinstance(kid, int))
+            queue.extend(kid for kid in as_list(item.get("kids")) if isinstance(kid, int))
         warnings = [f"{missing} items of the thread could not be read"] if missing else []
         if queue:
             warnings.append(f"thread cut at max_items={self.max_items}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from sources.errors import ParseError, SourceConfigError
@@ -106,3 +107,12 @@ def check_url(url: str, setting: str) -> None:
 def backfill_start(now: float, days: int) -> int:
     """Epoch seconds a first crawl reaches back to: `days` before now, or 0 (no limit) for 0."""
     return int(now) - days * 86_400 if days else 0
+
+
+_Adapter = TypeVar("_Adapter")
+
+
+def replace_roots(adapter: _Adapter, **roots: str | None) -> _Adapter:
+    """The adapter with its API root URLs replaced by `--base-url` (those given only)."""
+    given = {name: url for name, url in roots.items() if url}
+    return dataclasses.replace(adapter, **given) if given else adapter  # type: ignore[type-var]

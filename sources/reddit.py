@@ -7,6 +7,7 @@ per-host pacing with Reddit's x-ratelimit-* budget and Retry-After, and the body
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from sources.jsonapi import (
     dump_position,
     from_epoch,
     load_position,
+    replace_roots,
 )
 from sources.ratelimit import budget_exhausted_until, retry_after
 from sources.records import Cursor, FetchResult, Post
@@ -75,17 +77,16 @@ class RedditSource:
 
     @classmethod
     def for_target(cls, target: str, base_url: str | None) -> RedditSource:
-        roots: dict[str, object] = {"backfill_days": 0}
-        if base_url:
-            roots.update(oauth_url=base_url, reddit_url=base_url)
+        preview = replace_roots(
+            cls(subreddit="-", backfill_days=0), oauth_url=base_url, reddit_url=base_url
+        )
         match = _SUBMISSION_URL.search(target)
-        if target.startswith("comments:"):
-            return cls(submission=target.removeprefix("comments:"), **roots)  # type: ignore[arg-type]
-        if match and "://" in target:
-            return cls(submission=match.group(1), **roots)  # type: ignore[arg-type]
+        if target.startswith("comments:") or (match and "://" in target):
+            submission = match.group(1) if match else target.removeprefix("comments:")
+            return dataclasses.replace(preview, subreddit=None, submission=submission)
         if target.startswith("search:"):
-            return cls(search=target.removeprefix("search:"), **roots)  # type: ignore[arg-type]
-        return cls(subreddit=target.removeprefix("r/").strip("/"), **roots)  # type: ignore[arg-type]
+            return dataclasses.replace(preview, subreddit=None, search=target[len("search:") :])
+        return dataclasses.replace(preview, subreddit=target.removeprefix("r/").strip("/"))
 
     def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
         import prawcore

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sources.jsonapi import (
     from_epoch,
     get_json,
     load_position,
+    replace_roots,
     text_or_none,
     with_query,
 )
@@ -55,13 +57,10 @@ class StackExchangeSource:
     @classmethod
     def for_target(cls, target: str, base_url: str | None) -> StackExchangeSource:
         site, _, rest = target.partition(":")
-        root: dict[str, object] = {
-            "backfill_days": 0,
-            **({"api_url": base_url} if base_url else {}),
-        }
+        preview = replace_roots(cls(site=site, backfill_days=0), api_url=base_url)
         if rest.startswith("search:"):
-            return cls(site=site, search=rest.removeprefix("search:"), **root)  # type: ignore[arg-type]
-        return cls(site=site, tag=rest or None, **root)  # type: ignore[arg-type]
+            return dataclasses.replace(preview, search=rest.removeprefix("search:"))
+        return dataclasses.replace(preview, tag=rest or None)
 
     def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
         state = load_position(cursor.position)

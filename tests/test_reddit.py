@@ -73,17 +73,12 @@ def test_second_crawl_asks_reddit_only_for_items_newer_than_the_last_one(
 
 def test_submission_with_all_comments_links_parents(replay: ReplayServer) -> None:
     serve_cassette(replay, COMMENTS)
-    source = RedditSource.for_target(
-        "https://www.reddit.com/r/redditdev/comments/2gmzqe/praw_https/", replay.url("")
-    )
-    source = RedditSource(
-        submission=source.submission,
-        **CREDENTIALS,
-        oauth_url=replay.url(""),
-        reddit_url=replay.url(""),
-    )
+    url = "https://www.reddit.com/r/redditdev/comments/2gmzqe/praw_https/"
+    preview = RedditSource.for_target(url, replay.url(""))
+    assert preview.submission == "2gmzqe"
+    source = _source(replay, submission=preview.submission, backfill_days=0)
     with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http:
-        result = source.fetch(http, Cursor(position=json.dumps({"since": 0})))
+        result = source.fetch(http, Cursor())
     ids = [(p.external_id, p.parent_id, p.author) for p in result.posts]
     assert ids == [
         ("t3_2gmzqe", None, "bboe"),
