@@ -94,11 +94,19 @@ def watch(
     next_recheck = now + recheck_hours * 3600 if recheck_hours else None
     _classify(engine, classifier)  # what an interrupted run stored but did not classify
     while not stopper.event.is_set() and due:
+        if next_recheck is not None and recheck_hours and time.monotonic() >= next_recheck:
+            from signals.recheck import recheck
+
+            recheck(engine, http, list(by_name))
+            next_recheck = time.monotonic() + recheck_hours * 3600
         name = min(due, key=due.__getitem__)
-        wait = due[name] - time.monotonic()
+        wake = min(due[name], next_recheck) if next_recheck is not None else due[name]
+        wait = wake - time.monotonic()
         if wait > 0:
             stopper.event.wait(min(wait, 1.0))
             continue
+        if due[name] > time.monotonic():
+            continue  # woke for the re-check
         source_id = ids[name]
         assert source_id is not None
         try:
@@ -111,11 +119,6 @@ def watch(
         due[name] = time.monotonic() + delay
         if on_cycle:
             on_cycle(Cycle(report, signals, delay))
-        if next_recheck is not None and time.monotonic() >= next_recheck and recheck_hours:
-            from signals.recheck import recheck
-
-            recheck(engine, http, list(by_name))
-            next_recheck = time.monotonic() + recheck_hours * 3600
 
 
 def _classify(engine: Engine, classifier: Classifier) -> int:

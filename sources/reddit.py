@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 from sources.errors import (
     BodyTooLargeError,
     ConnectionFailedError,
+    DeadlineError,
     FetchError,
     HttpStatusError,
     ParseError,
@@ -274,8 +276,9 @@ def guarded_session(http: HttpClient) -> Any:
             kwargs["stream"] = True
             host = host_of(target)
             with http.pacer.slot(host, target):
+                deadline = time.monotonic() + http.settings.total_timeout
                 response = super().request(method, target, *args, **kwargs)
-                _read_capped(response, http.settings.max_body_bytes, target)
+                _read_capped(response, http.settings.max_body_bytes, target, deadline)
                 now = http.clock.now()
                 spent = budget_exhausted_until(response.headers, now)
                 if spent is not None:
@@ -294,12 +297,16 @@ def guarded_session(http: HttpClient) -> Any:
     return session
 
 
-def _read_capped(response: Any, cap: int, url: str) -> None:
+def _read_capped(response: Any, cap: int, url: str, deadline: float) -> None:
+    """Read the body under the same size cap and total deadline as our own client."""
     chunks, size = [], 0
     for chunk in response.iter_content(65536):
         size += len(chunk)
         if size > cap:
             response.close()
             raise BodyTooLargeError(f"body larger than {cap} bytes after decompression", url)
+        if time.monotonic() > deadline:
+            response.close()
+            raise DeadlineError("response not complete within the total deadline", url)
         chunks.append(chunk)
     response._content = b"".join(chunks)

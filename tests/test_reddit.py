@@ -188,3 +188,17 @@ def test_search_asks_for_the_newest_matches(replay: ReplayServer) -> None:
     search = next(r for r in replay.requests if r.path.startswith("/r/all/search"))
     query = parse_qs(urlsplit(search.path).query)
     assert (query["q"], query["sort"]) == (["alternative to jira"], ["new"])
+
+
+def test_reddit_bodies_are_capped_like_our_own_client(replay: ReplayServer) -> None:
+    import gzip
+
+    serve_cassette(replay, NEW)
+    bomb = gzip.compress(b"\0" * (16 * 1024 * 1024))
+    replay.routes["/r/askreddit/new"] = Route(
+        body=bomb, headers={"Content-Encoding": "gzip"}, conditional=False
+    )
+    source = _source(replay, subreddit="askreddit", comments=False)
+    settings = HttpSettings(allow_hosts=LOCAL, max_body_bytes=1024 * 1024)
+    with HttpClient(settings) as http, pytest.raises(SourceError, match="1048576 bytes"):
+        source.fetch(http, Cursor())

@@ -203,3 +203,51 @@ def test_a_failing_source_backs_off_without_slowing_the_others(tmp_path: Path) -
     assert len(good.requests) >= 5
     assert 2 <= len(bad.requests) <= 3
     engine.dispose()
+
+
+def test_watch_rechecks_stored_posts_every_n_hours(tmp_path: Path) -> None:
+    import json
+    import threading
+
+    from signals.classifier import load_classifier
+    from signals.config import load_settings
+    from signals.store import schema
+    from signals.watch import Stopper, watch
+    from sources import HttpClient
+
+    topic = Path(__file__).parent / "fixtures/discourse/topic.json"
+    posts = json.loads(topic.read_text())["post_stream"]["posts"]
+    routes = {
+        "/t/57.json": Route(body=topic.read_bytes(), conditional=False),
+        "/posts/83.json": Route(body=json.dumps(posts[0]).encode(), conditional=False),
+        "/posts/226.json": Route(body=json.dumps(posts[3]).encode(), conditional=False),
+    }  # /posts/86.json is not served: 404, deleted at the source
+    with ReplayServer(routes) as server:
+        directory = demo_settings(server, [], tmp_path / "config").directory
+        (directory / "signals.toml").write_text(
+            '[http]\nallow_hosts = ["127.0.0.1"]\n\n[[sources]]\nname = "forum"\n'
+            f'kind = "discourse"\nurl = "{server.url("")}"\ntopic = 57\nbackfill_days = 0\n'
+            "interval = 60\n",
+            encoding="utf-8",
+        )
+        settings = load_settings(directory)
+        database = tmp_path / "recheck.db"
+        engine = make_engine(f"sqlite:///{database}")
+        schema.upgrade(engine)
+        stopper = Stopper()
+
+        def stop_after_recheck() -> None:
+            deadline = time.monotonic() + 30
+            while not server.requests_to("/posts/226.json") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            stopper.event.set()
+
+        watcher = threading.Thread(target=stop_after_recheck)
+        watcher.start()
+        with HttpClient(settings.http) as http:
+            classifier = load_classifier(directory)
+            watch(engine, http, classifier, settings.sources, stopper, recheck_hours=1 / 3600)
+        watcher.join()
+        engine.dispose()
+    rows = dict(_query(database, "SELECT external_id, deleted_at IS NOT NULL FROM posts"))
+    assert rows == {"83": 0, "86": 1, "226": 0}
