@@ -11,7 +11,8 @@ import dataclasses
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -91,45 +92,32 @@ class RedditSource:
         return dataclasses.replace(preview, subreddit=target.removeprefix("r/").strip("/"))
 
     def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
-        import prawcore
-
         state = load_position(cursor.position)
         since = state.get("since")
         if not isinstance(since, int | float):
-            since = backfill_start(http.clock.now(), self.backfill_days)
-        reddit = self._reddit(http)
-        try:
-            posts, latest = self._read(reddit, state, float(since))
-        except prawcore.exceptions.ResponseException as exc:
-            status = exc.response.status_code
-            raise HttpStatusError(status, str(exc.response.url)) from None
-        except prawcore.exceptions.RequestException as exc:
-            original = exc.original_exception
-            if isinstance(original, SourceError):
-                raise original from None
-            raise ConnectionFailedError(f"Reddit request failed: {original}") from None
-        except prawcore.exceptions.PrawcoreException as exc:
-            raise FetchError(f"Reddit refused the request: {exc}") from None
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ParseError(f"unexpected Reddit response: {type(exc).__name__}: {exc}") from None
+            # A submission asked for by id is read whole the first time, however old.
+            since = 0 if self.submission else backfill_start(http.clock.now(), self.backfill_days)
+        with _reddit_errors():
+            posts, latest = self._read(self._reddit(http), state, float(since))
         newest = max((p.published.timestamp() for p in posts if p.published), default=since)
         position = {**state, **latest, "since": max(float(newest), float(since))}
         return FetchResult(tuple(posts), Cursor(position=dump_position(position)))
 
     def recheck(self, http: HttpClient, external_ids: Sequence[str]) -> set[str]:
         """Posts and comments Reddit shows as [deleted] / [removed], or no longer returns."""
-        reddit = self._reddit(http)
         wanted = [i for i in external_ids if i.startswith(("t1_", "t3_"))]
         present: set[str] = set()
         gone: set[str] = set()
-        for start in range(0, len(wanted), 100):
-            for item in reddit.info(fullnames=wanted[start : start + 100]):
-                post = to_post(item)
-                if post is None:
-                    continue
-                present.add(post.external_id)
-                if is_gone(post, item):
-                    gone.add(post.external_id)
+        with _reddit_errors():
+            reddit = self._reddit(http)
+            for start in range(0, len(wanted), 100):
+                for item in reddit.info(fullnames=wanted[start : start + 100]):
+                    post = to_post(item)
+                    if post is None:
+                        continue
+                    present.add(post.external_id)
+                    if is_gone(post, item):
+                        gone.add(post.external_id)
         return gone | {i for i in wanted if i not in present}
 
     def _reddit(self, http: HttpClient) -> Any:
@@ -188,6 +176,26 @@ class RedditSource:
                 latest[name] = items[0].fullname
             posts.extend(_posts(items, since))
         return posts, latest
+
+
+@contextmanager
+def _reddit_errors() -> Iterator[None]:
+    """PRAW's and prawcore's exceptions as our SourceError tree."""
+    import prawcore
+
+    try:
+        yield
+    except prawcore.exceptions.ResponseException as exc:
+        raise HttpStatusError(exc.response.status_code, str(exc.response.url)) from None
+    except prawcore.exceptions.RequestException as exc:
+        original = exc.original_exception
+        if isinstance(original, SourceError):
+            raise original from None
+        raise ConnectionFailedError(f"Reddit request failed: {original}") from None
+    except prawcore.exceptions.PrawcoreException as exc:
+        raise FetchError(f"Reddit refused the request: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ParseError(f"unexpected Reddit response: {type(exc).__name__}: {exc}") from None
 
 
 def _posts(items: list[Any], since: float) -> list[Post]:

@@ -76,7 +76,7 @@ def test_submission_with_all_comments_links_parents(replay: ReplayServer) -> Non
     url = "https://www.reddit.com/r/redditdev/comments/2gmzqe/praw_https/"
     preview = RedditSource.for_target(url, replay.url(""))
     assert preview.submission == "2gmzqe"
-    source = _source(replay, submission=preview.submission, backfill_days=0)
+    source = _source(replay, submission=preview.submission)  # a 2014 thread: read whole
     with HttpClient(HttpSettings(allow_hosts=LOCAL)) as http:
         result = source.fetch(http, Cursor())
     ids = [(p.external_id, p.parent_id, p.author) for p in result.posts]
