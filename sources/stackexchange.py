@@ -90,7 +90,8 @@ class StackExchangeSource:
                 post = self._comment(comment)
                 if post:
                     posts.append(post)
-        newest = max((q.get("creation_date", 0) for q in questions), default=since)
+        times = [q.get("creation_date") for q in questions]
+        newest = max((t for t in times if isinstance(t, int)), default=since)
         position = dump_position({"since": max(int(newest), since)})
         return FetchResult(tuple(posts), Cursor(position=position), warnings=tuple(warnings))
 

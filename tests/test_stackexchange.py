@@ -118,7 +118,10 @@ def test_search_uses_search_advanced(replay: ReplayServer) -> None:
 
 
 def test_unknown_keys_and_missing_fields_do_not_crash(replay: ReplayServer) -> None:
-    body = {"items": [{"question_id": 7, "new": 1}, {"owner": "odd"}], "quota_remaining": "x"}
+    body = {
+        "items": [{"question_id": 7, "new": 1, "creation_date": "soon"}, {"owner": "odd"}],
+        "quota_remaining": "x",
+    }
     replay.routes["/questions"] = _route(body)
     result = _fetch(StackExchangeSource(site="stackoverflow", api_url=replay.url("")))
     assert [(p.external_id, p.text, p.author) for p in result.posts] == [("q7", "", None)]
