@@ -200,6 +200,7 @@ class HttpClient:
         failure: FetchError | None = None
         for attempt in range(1, attempts + 1):
             come_back: float | None = None
+            asked = ""
             with self.pacer.slot(host, url):
                 try:
                     response = self._follow(url, request_headers)
@@ -219,14 +220,18 @@ class HttpClient:
                         return response
                     failure = HttpStatusError(response.status, response.url)
                     come_back = retry_after(response.headers, now)
+                    asked = f"Retry-After from HTTP {response.status}"
                 self.pacer.failed(host)
             if attempt < attempts:
                 backoff = self.settings.backoff_seconds * 2 ** (attempt - 1)
                 jitter = random.uniform(0, self.settings.backoff_seconds / 2)
-                until = max(come_back or 0.0, self.clock.now() + backoff + jitter)
-                self.pacer.hold(host, until, "retry after an error")
+                until = self.clock.now() + backoff + jitter
+                if come_back is not None and come_back > until:
+                    self.pacer.hold(host, come_back, asked)
+                else:
+                    self.pacer.hold(host, until, "backing off after an error")
             elif come_back is not None:
-                self.pacer.hold(host, come_back, "Retry-After")
+                self.pacer.hold(host, come_back, asked)
         assert failure is not None
         raise failure
 
