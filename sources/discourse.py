@@ -26,6 +26,7 @@ from sources.jsonapi import (
 from sources.records import Cursor, FetchResult, Post
 from sources.text import html_to_text, normalise_whitespace
 
+MAX_TOPICS_REMEMBERED = 1000
 _TOPIC_PATH = re.compile(r"^(?P<root>.*?)/t/(?:(?P<slug>[^/]+)/)?(?P<id>\d+)(?:/\d+)?/?$")
 
 
@@ -98,6 +99,9 @@ class DiscourseSource:
             ids = [int(p.external_id) for p in new]
             seen[str(topic_id)] = [max([known_number, *numbers]), max([known_id, *ids])]
             posts.extend(p for p in new if not p.published or p.published.timestamp() >= oldest)
+        if len(seen) > MAX_TOPICS_REMEMBERED:  # keep the cursor small: the liveliest topics
+            kept = sorted(seen.items(), key=lambda item: item[1][1])[-MAX_TOPICS_REMEMBERED:]
+            seen = dict(kept)
         return FetchResult(
             posts=tuple(posts),
             cursor=Cursor(position=dump_position({"topics": seen, "since": 0})),
