@@ -3,7 +3,7 @@
 Imports nothing from the rest of the product; `signals` builds on it.
 """
 
-from sources.base import Source
+from sources.base import Rechecks, Source
 from sources.errors import (
     BlockedAddressError,
     BodyTooLargeError,
@@ -40,6 +40,7 @@ __all__ = [
     "ParseError",
     "Post",
     "RateLimitedError",
+    "Rechecks",
     "Response",
     "Source",
     "SourceConfigError",
