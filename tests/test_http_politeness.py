@@ -194,3 +194,32 @@ def test_adaptive_delay_grows_on_errors_and_eases_on_success(
         eased = http.pacer.delay(host)
     assert grown >= 1.0  # two errors doubled it to 2 s; the success then halved it
     assert eased == 0.0
+
+
+def test_github_403_with_spent_budget_holds_the_host_until_the_epoch_reset(
+    server: ReplayServer, clock: FakeClock
+) -> None:
+    reset = int(clock.now()) + 30
+    spent = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    server.routes["/repos/o/r/issues"] = Route(status=403, headers=spent, conditional=False)
+    server.routes["/repos/o/r/discussions"] = Route(body=b"[]", conditional=False)
+    with _client(clock) as http:
+        with pytest.raises(HttpStatusError):
+            http.get(server.url("/repos/o/r/issues"))
+        http.get(server.url("/repos/o/r/discussions"))
+    first, second = server.requests
+    assert first.status == 403  # not retried: a 403 is final, but its budget is honoured
+    assert second.at >= reset
+
+
+def test_mastodon_iso_reset_is_honoured(server: ReplayServer, clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    reset = datetime.fromtimestamp(int(clock.now()) + 20, UTC).isoformat().replace("+00:00", "Z")
+    spent = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+    server.routes["/api/v1/timelines/tag/crm"] = Route(body=b"[]", headers=spent, conditional=False)
+    with _client(clock) as http:
+        http.get(server.url("/api/v1/timelines/tag/crm"))
+        http.get(server.url("/api/v1/timelines/tag/crm"))
+    first, second = server.requests
+    assert second.at - first.at >= 19.0
