@@ -48,9 +48,10 @@ class ConnectionFailedError(FetchError):
 class HttpStatusError(FetchError):
     """The server answered with an error status."""
 
-    def __init__(self, status: int, url: str | None = None) -> None:
+    def __init__(self, status: int, url: str | None = None, body: bytes = b"") -> None:
         super().__init__(f"HTTP {status}", url)
         self.status = status
+        self.body = body  # the start of the error body: some APIs say there what went wrong
 
 
 class BodyTooLargeError(FetchError):

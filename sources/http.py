@@ -215,7 +215,9 @@ class HttpClient:
                         if response.status >= 400 or (
                             300 <= response.status < 400 and response.status != 304
                         ):
-                            raise HttpStatusError(response.status, response.url)
+                            raise HttpStatusError(
+                                response.status, response.url, response.body[:4096]
+                            )
                         self.pacer.succeeded(host)
                         return response
                     failure = HttpStatusError(response.status, response.url)

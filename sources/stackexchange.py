@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from sources.errors import RateLimitedError, SourceConfigError
+from sources.errors import (
+    FetchError,
+    HttpStatusError,
+    RateLimitedError,
+    SourceConfigError,
+    SourceError,
+)
 from sources.http import HttpClient
 from sources.jsonapi import (
     as_list,
@@ -124,7 +132,10 @@ class StackExchangeSource:
             **params,
         }
         url = with_query(f"{self.api_url.rstrip('/')}/{path}", query)
-        body = expect_dict(get_json(http, url), "a Stack Exchange response", url)
+        try:
+            body = expect_dict(get_json(http, url), "a Stack Exchange response", url)
+        except HttpStatusError as exc:
+            raise _api_error(http, exc, url) from None
         now = http.clock.now()
         backoff = body.get("backoff")
         if isinstance(backoff, int | float) and backoff > 0:
@@ -228,3 +239,25 @@ def _owner(item: dict[str, Any]) -> tuple[str | None, str | None]:
     name = owner.get("display_name")
     author = html_to_text(name) if isinstance(name, str) and name else None
     return author, text_or_none(owner.get("link"))
+
+
+_AVAILABLE_IN = re.compile(r"available in (\d+) seconds")
+
+
+def _api_error(http: HttpClient, exc: HttpStatusError, url: str) -> SourceError:
+    """The API's own error (JSON with error_name and error_message) as our error, or exc."""
+    try:
+        error = json.loads(exc.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return exc
+    if not isinstance(error, dict) or not isinstance(error.get("error_message"), str):
+        return exc
+    name, message = error.get("error_name"), error["error_message"]
+    if name == "throttle_violation":
+        wait = _AVAILABLE_IN.search(message)
+        until = http.clock.now() + (int(wait.group(1)) if wait else 3600)
+        http.hold(url, until, "Stack Exchange throttle")
+        return RateLimitedError(f"Stack Exchange throttled us: {message}", url, retry_at=until)
+    if name in ("bad_parameter", "key_invalid", "access_token_invalid"):
+        return SourceConfigError(f"Stack Exchange refused a setting: {message}", url)
+    return FetchError(f"Stack Exchange error {exc.status} ({name}): {message}", url)

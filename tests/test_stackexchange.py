@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from signals.replay import ReplayServer, Route
-from sources import Cursor, FetchResult, HttpClient, HttpSettings, ParseError, RateLimitedError
+from sources import (
+    Cursor,
+    FetchResult,
+    HttpClient,
+    HttpSettings,
+    ParseError,
+    RateLimitedError,
+    SourceConfigError,
+)
 from sources.stackexchange import StackExchangeSource
 from tests.clock import FakeClock
 
@@ -131,3 +139,35 @@ def test_error_page_is_a_parse_error(replay: ReplayServer) -> None:
     replay.routes["/questions"] = Route(body=b"<html>down</html>", conditional=False)
     with pytest.raises(ParseError, match="expected JSON"):
         _fetch(StackExchangeSource(site="stackoverflow", api_url=replay.url("")))
+
+
+# Error bodies in the documented shape (https://api.stackexchange.com/docs/error-handling);
+# no recorded error response was found.
+def _error(status: int, error_id: int, name: str, message: str) -> Route:
+    body = {"error_id": error_id, "error_name": name, "error_message": message}
+    return Route(body=json.dumps(body).encode(), status=status, conditional=False)
+
+
+def test_bad_site_is_a_config_error_with_the_api_message(replay: ReplayServer) -> None:
+    replay.routes["/questions"] = _error(400, 400, "bad_parameter", "No site found for name `sof`")
+    with pytest.raises(SourceConfigError, match="No site found for name `sof`"):
+        _fetch(StackExchangeSource(site="sof", api_url=replay.url("")))
+    assert len(replay.requests) == 1
+
+
+def test_throttle_violation_holds_the_host_for_the_given_time(replay: ReplayServer) -> None:
+    clock = FakeClock()
+    replay.routes["/questions"] = _error(
+        400,
+        502,
+        "throttle_violation",
+        "too many requests from this IP, more requests available in 3600 seconds",
+    )
+    source = StackExchangeSource(site="stackoverflow", api_url=replay.url(""))
+    with HttpClient(HttpSettings(allow_hosts=LOCAL), clock=clock) as http:
+        with pytest.raises(RateLimitedError, match="available in 3600 seconds") as caught:
+            source.fetch(http, SINCE)
+        assert caught.value.retry_at == pytest.approx(clock.now() + 3600)
+        with pytest.raises(RateLimitedError):  # held: the next crawl sends nothing
+            source.fetch(http, SINCE)
+    assert len(replay.requests) == 1
