@@ -1,0 +1,96 @@
+"""Real local receivers for delivery tests: an HTTP server that can go down and come back."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from signals.delivery.signing import verify
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the receiver saw it."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class HttpReceiver:
+    """Records every POST on 127.0.0.1; stop() closes the port, start() reopens the same one."""
+
+    def __init__(self) -> None:
+        self.requests: list[Received] = []
+        self.fail_next = 0  # answer this many requests with 503 before accepting again
+        self.port = 0
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> HttpReceiver:
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        server.daemon_threads = True
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            assert self._thread is not None
+            self._thread.join(timeout=5)
+            self._server = None
+
+    def by_key(self) -> dict[str, list[Received]]:
+        """Requests grouped by Idempotency-Key, the way a receiver deduplicates them."""
+        grouped: dict[str, list[Received]] = {}
+        for request in self.requests:
+            grouped.setdefault(request.headers["idempotency-key"], []).append(request)
+        return grouped
+
+    def verified(self, secret: str, now: float) -> list[bool]:
+        """Whether each request's signature checks out, as a receiver would check it at now."""
+        return [
+            verify(secret, r.headers["x-signals-signature"], r.body, now=now) for r in self.requests
+        ]
+
+    def _record(self, handler: BaseHTTPRequestHandler) -> int:
+        length = int(handler.headers.get("Content-Length", "0"))
+        body = handler.rfile.read(length)
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return 503
+            headers = {k.lower(): v for k, v in handler.headers.items()}
+            self.requests.append(Received(handler.path, headers, body))
+        return 200
+
+
+def _handler(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            status = receiver._record(self)
+            payload = b"ok"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
