@@ -23,7 +23,6 @@ class OutboxSettings:
     max_attempts: int = 8
     backoff_base_seconds: float = 30.0
     backoff_max_seconds: float = 3600.0
-    batch_size: int = 100
     poll_seconds: float = 30.0
 
 
@@ -85,7 +84,6 @@ _SECTIONS: dict[str, dict[str, type]] = {
         "max_attempts": int,
         "backoff_base_seconds": float,
         "backoff_max_seconds": float,
-        "batch_size": int,
         "poll_seconds": float,
     },
     "webhooks": {"pause_after_failures": int, "signature_tolerance_seconds": int},
@@ -129,9 +127,9 @@ def load_delivery_settings(directory: Path) -> DeliverySettings:
         name: _checked(path, name, data.get(name, {}), keys) for name, keys in _SECTIONS.items()
     }
     outbox = OutboxSettings(**tables["outbox"])
-    if outbox.max_attempts < 1 or outbox.backoff_base_seconds <= 0 or outbox.batch_size < 1:
+    if outbox.max_attempts < 1 or outbox.backoff_base_seconds <= 0 or outbox.poll_seconds <= 0:
         raise ConfigError(
-            f"{path}: outbox.max_attempts, backoff_base_seconds and batch_size must be positive"
+            f"{path}: outbox.max_attempts, backoff_base_seconds and poll_seconds must be positive"
         )
     webhooks = WebhookSettings(**tables["webhooks"])
     if webhooks.pause_after_failures < 1:

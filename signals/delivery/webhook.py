@@ -25,7 +25,7 @@ from signals.delivery.signing import HEADER, sign
 from signals.errors import ConfigError
 from signals.store.columns import utcnow
 from signals.store.models_delivery import Delivery, WebhookEndpoint
-from sources import BlockedAddressError, SourceError
+from sources import BlockedAddressError, HttpClient, SourceError
 
 EVENTS = ("signal.detected", "stage.changed", "webhook.test")
 
@@ -172,3 +172,19 @@ def _failure(
     return Outcome(
         "paused", f"{error}; endpoint paused after {endpoint.consecutive_failures} failures"
     )
+
+
+def ping(session: Session, http: HttpClient, name: str, now: datetime | None = None) -> int:
+    """POST a signed webhook.test event to the endpoint now, paused or not; its HTTP status."""
+    endpoint = endpoint_named(session, name)
+    moment = now or utcnow()
+    key = f"webhook.test:{secrets.token_hex(8)}@{endpoint.name}"
+    envelope = {"id": key, "event": "webhook.test", "created_at": moment.isoformat(), "data": {}}
+    body = body_bytes({"body": envelope})
+    headers = {
+        "Content-Type": "application/json",
+        HEADER: sign(endpoint.secret, body, int(moment.timestamp())),
+        "Idempotency-Key": key,
+        "X-Signals-Event": "webhook.test",
+    }
+    return http.post(endpoint.url, body, headers=headers).status
