@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from receivers import HttpReceiver
+from receivers import HttpReceiver, SmtpReceiver
 
 from sources import HttpClient, HttpSettings
 
@@ -24,3 +24,10 @@ def http() -> Iterator[HttpClient]:
     )
     with HttpClient(settings) as client:
         yield client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    server = SmtpReceiver().start()
+    yield server
+    server.stop()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -94,3 +98,43 @@ def _handler(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SmtpReceiver:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = free_port()
+        self._controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> SmtpReceiver:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def bodies(self) -> list[str]:
+        return [str(m.get_body(("plain",)).get_content()) for m in self.messages]  # type: ignore[union-attr]
+
+    def subjects(self) -> list[str]:
+        # Unfolding a long header keeps the folding space; RFC 5322 makes it insignificant.
+        return [str(m["Subject"]).strip() for m in self.messages]
