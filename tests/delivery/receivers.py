@@ -33,6 +33,7 @@ class HttpReceiver:
     def __init__(self) -> None:
         self.requests: list[Received] = []
         self.fail_next = 0  # answer this many requests with 503 before accepting again
+        self.status = 200  # what an accepted request is answered with
         self.port = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -81,7 +82,7 @@ class HttpReceiver:
                 return 503
             headers = {k.lower(): v for k, v in handler.headers.items()}
             self.requests.append(Received(handler.path, headers, body))
-        return 200
+        return self.status
 
 
 def _handler(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
@@ -90,6 +91,8 @@ def _handler(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
             status = receiver._record(self)
             payload = b"ok"
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", "http://127.0.0.1:9/elsewhere")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
