@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -34,6 +35,9 @@ class HttpReceiver:
         self.requests: list[Received] = []
         self.fail_next = 0  # answer this many requests with 503 before accepting again
         self.status = 200  # what an accepted request is answered with
+        self.hang_at: int | None = None  # record request number N (1-based), then never answer
+        self.release = threading.Event()
+        self.delay = 0.0  # seconds to think before answering: a slow receiver
         self.port = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -53,6 +57,7 @@ class HttpReceiver:
         return self
 
     def stop(self) -> None:
+        self.release.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -82,6 +87,10 @@ class HttpReceiver:
                 return 503
             headers = {k.lower(): v for k, v in handler.headers.items()}
             self.requests.append(Received(handler.path, headers, body))
+            hang = len(self.requests) == self.hang_at
+        if hang:
+            self.release.wait(60)
+        time.sleep(self.delay)
         return self.status
 
 
@@ -90,12 +99,15 @@ def _handler(receiver: HttpReceiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             status = receiver._record(self)
             payload = b"ok"
-            self.send_response(status)
-            if 300 <= status < 400:
-                self.send_header("Location", "http://127.0.0.1:9/elsewhere")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            try:
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender is gone (killed mid-request): nothing to answer
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

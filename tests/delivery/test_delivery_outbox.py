@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -200,3 +201,64 @@ def test_backoff_doubles_with_jitter_and_is_capped(attempts: int) -> None:
     }
     assert all(ceiling / 2 <= d <= ceiling for d in delays)
     assert len(delays) > 40  # jitter: retries of many rows do not land at one instant
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_never_send_the_same_row(
+    postgres_url: str, receiver: HttpReceiver
+) -> None:
+    from signals.store import schema
+    from signals.store.engine import make_engine
+    from sources import HttpSettings
+
+    engine = make_engine(postgres_url)
+    schema.upgrade(engine)
+    _add_endpoint(engine, receiver.url)
+    _publish(engine, 20)
+    receiver.delay = 0.03
+    reports: list[outbox.DeliveryReport] = []
+
+    def worker() -> None:
+        settings = HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))
+        with HttpClient(settings) as client:
+            reports.append(outbox.deliver_due(engine, client, T0, settings=_settings()))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    engine.dispose()
+    assert len(receiver.requests) == 20
+    assert all(len(v) == 1 for v in receiver.by_key().values())
+    assert sorted(r.delivered for r in reports)[0] > 0  # both workers took a share
+    assert sum(r.delivered for r in reports) == 20
+
+
+def test_erasing_a_contact_drops_their_queued_deliveries_and_digest_items(engine: Engine) -> None:
+    from store_rows import add_signal
+
+    from signals.delivery import alerts
+    from signals.delivery.settings import AlertRules, Recipient
+    from signals.store import models as db
+    from signals.store.models_delivery import DigestItem
+
+    rules = AlertRules(
+        recipients=(
+            Recipient("email", "a@example.com"),
+            Recipient("email", "b@example.com", "digest"),
+        )
+    )
+    with Session(engine) as session, session.begin():
+        alerts.sync_subscriptions(session, rules)
+        signal_id = add_signal(session, 1, T0)
+        add_signal(session, 2, T0, author="other", account=None)
+        assert alerts.on_new_signals(session, [signal_id, signal_id + 1], rules, T0) == 4
+    with Session(engine) as session, session.begin():
+        contact = session.scalars(
+            select(db.Contact).where(db.Contact.display_name == "dana_ops")
+        ).one()
+        session.delete(contact)
+    with Session(engine) as session:
+        assert [d.target for d in session.scalars(select(Delivery))] == ["a@example.com"]
+        assert [i.alert["who"] for i in session.scalars(select(DigestItem))] == ["other"]
