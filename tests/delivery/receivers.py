@@ -124,10 +124,23 @@ def free_port() -> int:
 class SmtpReceiver:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
 
-    def __init__(self) -> None:
+    def __init__(self, logins: dict[str, str] | None = None) -> None:
         self.messages: list[EmailMessage] = []
         self.port = free_port()
+        self.logins = logins  # when set, AUTH is offered and checked against these
+        self.logins_tried: list[tuple[str, bool]] = []
         self._controller: Any = None
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        assert self.logins is not None and isinstance(data, LoginPassword)
+        user, password = data.login.decode(), data.password.decode()
+        ok = self.logins.get(user) == password
+        self.logins_tried.append((user, ok))
+        return AuthResult(success=ok, handled=False)  # let the server answer 535
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
@@ -138,7 +151,15 @@ class SmtpReceiver:
     def start(self) -> SmtpReceiver:
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if self.logins is not None:
+            # Loopback only: the test server offers AUTH without TLS, a real one must not.
+            auth = {
+                "authenticator": self._authenticate,
+                "auth_required": False,  # True warns; the mailer logs in anyway
+                "auth_require_tls": False,
+            }
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
         self._controller.start()
         return self
 
