@@ -20,7 +20,8 @@ from sqlmodel import col, select
 
 from signals.delivery import outbox
 from signals.delivery.messages import Alert, email_payload, quote_around, slack_payload
-from signals.delivery.settings import AlertRules
+from signals.delivery.settings import CHANNELS, MODES, AlertRules
+from signals.errors import ConfigError
 from signals.store import models as db
 from signals.store.bulk import insert_ignoring_duplicates
 from signals.store.columns import utcnow
@@ -56,6 +57,39 @@ def sync_subscriptions(session: Session, rules: AlertRules) -> None:
         if row.from_config and key not in wanted:
             session.delete(row)
     session.flush()
+
+
+def subscribe(
+    session: Session,
+    channel: str,
+    target: str,
+    mode: str = "immediate",
+    user_id: int | None = None,
+    digest_minutes: int = 60,
+) -> AlertSubscription:
+    """Add or change one person's subscription (web app, per user); the caller commits."""
+    if channel not in CHANNELS:
+        raise ConfigError(f"unknown alert channel {channel!r}; use slack or email")
+    if mode not in MODES:
+        raise ConfigError(f"unknown alert mode {mode!r}; use immediate or digest")
+    if channel == "email" and "@" not in target:
+        raise ConfigError(f"{target!r} is not an e-mail address")
+    if channel == "slack" and not target.startswith(("https://", "http://")):
+        raise ConfigError("a Slack subscription needs the incoming-webhook URL as its target")
+    if digest_minutes < 1:
+        raise ConfigError("digest_minutes must be 1 or more")
+    row = session.scalars(
+        select(AlertSubscription)
+        .where(AlertSubscription.channel == channel)
+        .where(AlertSubscription.target == target)
+    ).first()
+    if row is None:
+        row = AlertSubscription(channel=channel, target=target)
+        session.add(row)
+    row.mode, row.user_id, row.digest_minutes = mode, user_id, digest_minutes
+    row.enabled, row.from_config = True, False  # the person owns it now, not the file
+    session.flush()
+    return row
 
 
 def load_signals(session: Session, signal_ids: Iterable[int]) -> list[SignalFacts]:

@@ -22,6 +22,7 @@ from signals.delivery.settings import (
     Recipient,
     SmtpSettings,
 )
+from signals.errors import ConfigError
 from sources import HttpClient
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -249,3 +250,23 @@ def test_the_smtp_password_comes_from_the_environment_and_is_never_shown(
     settings = load_delivery_settings(tmp_path)
     assert settings.smtp.password == "hunter2-secret"
     assert "hunter2" not in repr(settings)
+
+
+def test_each_user_chooses_immediate_or_digest(
+    engine: Engine, smtp: SmtpReceiver, http: HttpClient
+) -> None:
+    settings = _settings(smtp)
+    with Session(engine) as session, session.begin():
+        alerts.subscribe(session, "email", "rep@example.com", "immediate", user_id=1)
+        alerts.subscribe(session, "email", "cm@example.com", "digest", user_id=2, digest_minutes=30)
+        for n in range(3):
+            add_signal(session, n, T0, author=f"buyer{n}", account=None)
+    _run(engine, http, settings, T0)
+    assert sorted(smtp.subjects()) == [
+        f"Buying signal: buyer{n}: alternative_seeking, evaluate" for n in range(3)
+    ]
+    _run(engine, http, settings, T0 + timedelta(minutes=31))
+    assert smtp.subjects()[3:] == ["Buying signals digest: 3 signal(s), 0 stage change(s)"]
+    assert [m["To"] for m in smtp.messages] == ["rep@example.com"] * 3 + ["cm@example.com"]
+    with Session(engine) as session, pytest.raises(ConfigError, match="use immediate or digest"):
+        alerts.subscribe(session, "email", "x@example.com", "weekly")
