@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -115,16 +116,6 @@ def deliver_due(
             _attempt(context, session, row, report)
 
 
-def deliver_one(
-    engine: Engine, http_client: HttpClient, delivery_id: int, context: SendContext
-) -> Outcome:
-    """Send one delivery now, whatever its schedule (`signals webhooks test`)."""
-    report = DeliveryReport()
-    with Session(engine) as session, session.begin():
-        row = session.get_one(Delivery, delivery_id)
-        return _attempt(context, session, row, report)
-
-
 def _claim_next(session: Session, now: datetime) -> Delivery | None:
     statement = (
         select(Delivery)
@@ -161,7 +152,7 @@ def _apply(context: SendContext, row: Delivery, outcome: Outcome, report: Delive
         report.delivered += 1
         return
     if outcome.error:
-        report.errors.append(f"{row.channel} {row.target}: {outcome.error}")
+        report.errors.append(f"{row.channel} {_shown_target(row)}: {outcome.error}")
     outbox = context.settings.outbox
     if outcome.status == "paused":
         row.status = "paused"
@@ -172,6 +163,13 @@ def _apply(context: SendContext, row: Delivery, outcome: Outcome, report: Delive
     else:
         row.next_attempt_at = context.now + backoff(row.attempts, outbox, context.rng)
         report.retrying += 1
+
+
+def _shown_target(row: Delivery) -> str:
+    # A Slack incoming-webhook URL is a credential: reports name its host only.
+    if row.channel == "slack":
+        return urlsplit(row.target).hostname or "a Slack webhook"
+    return row.target
 
 
 def _channel(name: str) -> Channel:
@@ -192,12 +190,4 @@ def _unknown_channel(context: SendContext, session: Session, row: Delivery) -> O
     return Outcome("failed", f"unknown channel {row.channel!r}; known: {', '.join(CHANNELS)}")
 
 
-def pending_count(session: Session) -> int:
-    """How many deliveries still wait to be sent."""
-    from sqlalchemy import func
-
-    statement = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
-    return int(session.scalars(statement).one())
-
-
-__all__ = ["DeliveryReport", "backoff", "deliver_due", "deliver_one", "enqueue", "pending_count"]
+__all__ = ["DeliveryReport", "backoff", "deliver_due", "enqueue"]

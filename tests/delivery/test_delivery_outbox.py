@@ -173,13 +173,18 @@ def test_attempts_are_bounded_then_the_delivery_fails(
         outbox.enqueue(session, "slack", receiver.url, "alert-1", {"text": "hi"}, now=T0)
     receiver.stop()
     settings, clock = _settings(max_attempts=3), T0
+    errors: list[str] = []
     for _ in range(5):
-        outbox.deliver_due(engine, http, clock, settings=settings)
+        errors += outbox.deliver_due(engine, http, clock, settings=settings).errors
         clock += timedelta(days=1)
     with Session(engine) as session:
         row = session.scalars(select(Delivery)).one()
     assert (row.status, row.attempts) == ("failed", 3)
     assert row.last_error is not None and "request failed" in row.last_error
+    # A Slack webhook URL is a credential: errors name its host, never its path.
+    assert len(errors) == 3
+    assert all(e.startswith("slack 127.0.0.1: ") for e in errors)
+    assert not any("/hook" in e for e in [*errors, row.last_error])
 
 
 def test_endpoints_get_only_the_events_they_asked_for(engine: Engine) -> None:
