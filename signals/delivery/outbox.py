@@ -95,7 +95,11 @@ def deliver_due(
     mailer: Mailer | None = None,
     rng: random.Random | None = None,
 ) -> DeliveryReport:
-    """Send every pending delivery due at now, one committed row at a time."""
+    """Send every pending delivery due at now, one committed row at a time.
+
+    With now given (tests, an injected clock) the whole pass runs at that instant; without it
+    each row is claimed, signed and rescheduled at the current time.
+    """
     context = SendContext(
         http=http_client,
         settings=settings or DeliverySettings(),
@@ -106,6 +110,9 @@ def deliver_due(
     report = DeliveryReport()
     seen: set[int] = set()
     while True:
+        if now is None:
+            # A long pass must still sign with the time of sending, not of starting.
+            context.now = utcnow()
         with Session(engine) as session, session.begin():
             row = _claim_next(session, context.now)
             # Every outcome moves a row out of "due"; the set only guards against a loop.

@@ -46,7 +46,7 @@ def run_once(
     queued = feed.collect(engine, settings.alerts, moment)
     with Session(engine) as session, session.begin():
         digests = alerts.run_digests(session, moment)
-    sent = outbox.deliver_due(engine, http, moment, settings=settings, mailer=mailer, rng=rng)
+    sent = outbox.deliver_due(engine, http, now, settings=settings, mailer=mailer, rng=rng)
     return PassReport(queued, digests, sent)
 
 

@@ -267,3 +267,19 @@ def test_erasing_a_contact_drops_their_queued_deliveries_and_digest_items(engine
     with Session(engine) as session:
         assert [d.target for d in session.scalars(select(Delivery))] == ["a@example.com"]
         assert [i.alert["who"] for i in session.scalars(select(DigestItem))] == ["other"]
+
+
+def test_without_an_injected_clock_each_request_is_signed_when_sent(
+    sqlite_engine: Engine, receiver: HttpReceiver, http: HttpClient
+) -> None:
+    import time
+
+    _add_endpoint(sqlite_engine, receiver.url)
+    _publish(sqlite_engine, 2)
+    receiver.delay = 1.1  # a slow receiver: the second request leaves a second later
+    before = time.time()
+    assert outbox.deliver_due(sqlite_engine, http, settings=_settings()).delivered == 2
+    stamps = [int(r.headers["x-signals-signature"][2:].split(",")[0]) for r in receiver.requests]
+    assert stamps[0] >= int(before)
+    assert stamps[1] > stamps[0]
+    assert receiver.verified(SECRET, now=time.time()) == [True, True]
