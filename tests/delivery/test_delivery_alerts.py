@@ -270,3 +270,19 @@ def test_each_user_chooses_immediate_or_digest(
     assert [m["To"] for m in smtp.messages] == ["rep@example.com"] * 3 + ["cm@example.com"]
     with Session(engine) as session, pytest.raises(ConfigError, match="use immediate or digest"):
         alerts.subscribe(session, "email", "x@example.com", "weekly")
+
+
+def test_the_bundled_delivery_toml_loads_and_documents_every_setting() -> None:
+    from signals.delivery.settings import _RECIPIENT_KEYS, _SECTIONS, load_delivery_settings
+    from tests.conftest import ROOT
+
+    settings = load_delivery_settings(ROOT / "config")
+    assert settings.alerts.recipients == ()  # examples stay commented out
+    shipped = (ROOT / "config" / "delivery.toml").read_text()
+    for section, keys in _SECTIONS.items():
+        assert f"[{section}]" in shipped
+        for key in keys:
+            documented = f"[[{section}.{key}]]" if key == "recipients" else f"{key} ="
+            assert documented in shipped, f"{section}.{key} is not documented"
+    for key in _RECIPIENT_KEYS:
+        assert f"# {key} =" in shipped

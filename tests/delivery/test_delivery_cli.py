@@ -118,7 +118,8 @@ def test_webhook_mistakes_are_one_line_errors(setup: tuple[list[str], str]) -> N
     assert "must be an http(s) URL" in err
     code, _, err = _invoke([*options, "webhooks", "add", "x", "https://e.test/h", "--event", "sig"])
     assert err.strip() == (
-        "error: unknown webhook event 'sig'; known: signal.detected, stage.changed, webhook.test"
+        "error: unknown webhook event 'sig'; "
+        "known: signal.detected, stage.changed, person.deleted, webhook.test"
     )
 
 
