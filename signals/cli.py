@@ -200,9 +200,11 @@ def demo(
     run_demo(keep)
 
 
-from signals import cli_sources  # noqa: E402
+# Command groups of each area register themselves; their heavy imports stay inside the commands.
+from signals import cli_delivery, cli_sources  # noqa: E402
 
 cli_sources.register(app)
+cli_delivery.register(app)
 
 
 def main() -> None:

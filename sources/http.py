@@ -135,7 +135,8 @@ class HttpClient:
 
     Requests are paced per host (one at a time, an adaptive gap, holds from Retry-After and
     rate-limit budgets) and retried with exponential backoff and jitter on 408, 429, 5xx and
-    connection errors.
+    connection errors. POST (for webhooks) shares the guard, the deadlines and the cap, and
+    follows no redirects.
     """
 
     def __init__(
@@ -254,10 +255,27 @@ class HttpClient:
             return response
         raise FetchError(f"more than {self.settings.max_redirects} redirects", url)
 
-    def _get_once(self, url: str, headers: Mapping[str, str], deadline: float) -> Response:
+    def post(self, url: str, body: bytes, *, headers: Mapping[str, str] | None = None) -> Response:
+        """POST body to url; 2xx comes back, anything else (redirects too) raises a FetchError."""
+        # A redirected POST would resend the payload somewhere nobody configured: refuse it.
+        self.guard.check_url(url)
+        deadline = time.monotonic() + self.settings.total_timeout
+        response = self._get_once(url, headers or {}, deadline, method="POST", content=body)
+        if not 200 <= response.status < 300:
+            raise HttpStatusError(response.status, url)
+        return response
+
+    def _get_once(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        deadline: float,
+        method: str = "GET",
+        content: bytes | None = None,
+    ) -> Response:
         cap = self.settings.max_body_bytes
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream(method, url, headers=headers, content=content) as response:
                 chunks: list[bytes] = []
                 size = 0
                 for chunk in response.iter_bytes():
