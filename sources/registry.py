@@ -10,10 +10,12 @@ from typing import Any
 
 from sources.base import Source
 from sources.errors import SourceConfigError
+from sources.forums import ForumSource
 from sources.rss import RssSource
 
 ADAPTERS: dict[str, type[Source]] = {
     "rss": RssSource,
+    "forum": ForumSource,
 }
 
 

@@ -1,0 +1,230 @@
+"""Posts out of one thread page: recognise the board, then read each post with its preset."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bs4 import BeautifulSoup, Tag
+from dateutil import parser as dateparser
+
+from sources.errors import ParseError
+from sources.forums.presets import PRESETS, Preset, preset_names
+from sources.text import html_to_text, normalise_whitespace
+
+# Markers are tried in this order: vBulletin 4/5 pages also match vBulletin 3's marker.
+_DETECTION_ORDER = (
+    "xenforo2",
+    "discourse",
+    "vbulletin5",
+    "vbulletin4",
+    "vbulletin3",
+    "phpbb",
+    "nodebb",
+    "askbot",
+)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_EPOCH = re.compile(r"^\d{9,13}$")
+_RELATIVE_DAY = re.compile(r"\b(today|yesterday)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PagePost:
+    """One post as read from a page, before it becomes a sources.Post."""
+
+    post_id: str
+    author: str | None
+    author_url: str | None
+    published: datetime | None
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one thread page holds."""
+
+    preset: str
+    title: str | None
+    site_name: str | None
+    posts: tuple[PagePost, ...]
+    next_url: str | None
+
+
+def parse_page(
+    body: bytes, url: str, preset: Preset | None = None, now: datetime | None = None
+) -> Page:
+    """Read a thread page; ParseError when the board is not recognised or no post is found."""
+    soup = BeautifulSoup(body, "lxml")
+    base = soup.find("base", href=True)
+    if isinstance(base, Tag) and isinstance(base.get("href"), str):
+        url = _join(url, str(base["href"]))  # relative links resolve against <base href>
+    chosen = preset or detect(soup)
+    if chosen is None:
+        raise ParseError(
+            "board software not recognised on this page; pass --preset NAME "
+            f"(one of {preset_names()}) or configure post_selector/body_selector/author_selector",
+            url,
+        )
+    posts = tuple(
+        post
+        for element in soup.select(chosen.post)
+        if (post := _read_post(element, chosen, url, now or datetime.now(UTC))) is not None
+    )
+    if not posts:
+        raise ParseError(
+            f"no {chosen.name} posts found on this page (selector {chosen.post!r})", url
+        )
+    return Page(
+        preset=chosen.name,
+        title=_title(soup),
+        site_name=_meta(soup, "og:site_name"),
+        posts=posts,
+        next_url=_next_url(soup, chosen, url),
+    )
+
+
+def detect(soup: BeautifulSoup) -> Preset | None:
+    """The preset whose generator tag or markup this page carries, or None."""
+    generator = _meta(soup, "generator") or ""
+    for name in _DETECTION_ORDER:
+        prefix = PRESETS[name].generator
+        if prefix and generator.lower().startswith(prefix.lower()):
+            return PRESETS[name]
+    for name in _DETECTION_ORDER:
+        marker = PRESETS[name].marker
+        if marker and soup.select_one(marker) is not None:
+            return PRESETS[name]
+    return None
+
+
+def _read_post(element: Tag, preset: Preset, page_url: str, now: datetime) -> PagePost | None:
+    raw_id = element.get(preset.post_id_attribute)
+    match = re.search(preset.post_id_pattern, raw_id if isinstance(raw_id, str) else "")
+    body = element.select_one(preset.body)
+    if match is None or body is None:
+        return None  # a lookalike element (e.g. vB3's post_thanks box), not a post
+    author_element = element.select_one(preset.author)
+    published = post_time(element, preset, now)
+    url = _permalink(element, preset, page_url)
+    if preset.strip:
+        for dropped in body.select(preset.strip):
+            dropped.decompose()
+    return PagePost(
+        post_id=match.group(1),
+        author=_author_name(author_element),
+        author_url=_author_url(author_element, page_url),
+        published=published,
+        text=html_to_text(body.decode_contents()),
+        url=url,
+    )
+
+
+def post_time(element: Tag, preset: Preset, now: datetime) -> datetime | None:
+    """The post's time in UTC: machine-readable attributes first, then the board's text."""
+    if preset.time_attribute:
+        value = element.get(preset.time_attribute)
+        if isinstance(value, str) and (moment := _machine_time(value.strip())):
+            return moment
+    candidates = element.select(preset.time)
+    for candidate in candidates:
+        for attribute in ("datetime", "content", "data-time", "data-timestamp", "title"):
+            value = candidate.get(attribute)
+            if isinstance(value, str) and (moment := _machine_time(value.strip())):
+                return moment
+    for candidate in candidates:
+        if moment := text_time(candidate.get_text(" "), now):
+            return moment
+    return None
+
+
+def _machine_time(value: str) -> datetime | None:
+    if _EPOCH.match(value):
+        seconds = int(value) / (1000 if len(value) > 11 else 1)
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    if _ISO.match(value):
+        try:
+            return _utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return text_time(value, datetime.now(UTC))
+    return None
+
+
+def text_time(text: str, now: datetime) -> datetime | None:
+    """A board-formatted date ("Sun May 26, 2019 4:34 pm", "Yesterday, 21:43"), read as UTC."""
+    text = normalise_whitespace(text.replace("\n", " "))
+    if "»" in text:  # phpBB: "by NAME » DATE"
+        text = text.rsplit("»", 1)[1]
+    day = _RELATIVE_DAY.search(text)
+    if day:
+        reference = now - timedelta(days=1 if day.group(1).lower() == "yesterday" else 0)
+        text = _RELATIVE_DAY.sub(reference.strftime("%Y-%m-%d"), text)
+    try:
+        moment = dateparser.parse(text, fuzzy=True)
+    except (ValueError, OverflowError):
+        return None
+    if moment.year < 1995 or not re.search(r"\d{4}|\d{1,2}:\d{2}", text):
+        return None  # fuzzy parsing filled in a date from nothing
+    return _utc(moment)
+
+
+def _utc(moment: datetime) -> datetime:
+    # Boards print naive times in the board's timezone, which the page does not state; UTC is
+    # the honest default (a configured offset would be the fix for such a board).
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _author_name(element: Tag | None) -> str | None:
+    if element is None:
+        return None
+    return normalise_whitespace(element.get_text(" ")) or None
+
+
+def _author_url(element: Tag | None, page_url: str) -> str | None:
+    if element is None:
+        return None
+    link = element if element.name == "a" else element.find_parent("a")
+    if link is None:
+        link = element.find("a")
+    href = link.get("href") if isinstance(link, Tag) else None
+    return _join(page_url, href) if isinstance(href, str) and href.strip() else None
+
+
+def _permalink(element: Tag, preset: Preset, page_url: str) -> str:
+    link = element.select_one(preset.permalink) if preset.permalink else None
+    href = link.get("href") if link is not None else None
+    if isinstance(href, str) and href.strip():
+        return _join(page_url, href)
+    anchor = element.get("id")
+    base = page_url.split("#", 1)[0]
+    return f"{base}#{anchor}" if isinstance(anchor, str) else base
+
+
+def _next_url(soup: BeautifulSoup, preset: Preset, page_url: str) -> str | None:
+    for link in soup.select(preset.next_page):
+        href = link.get("href")
+        if isinstance(href, str) and href.strip() and not href.startswith(("#", "javascript:")):
+            return _join(page_url, href)
+    return None
+
+
+def _title(soup: BeautifulSoup) -> str | None:
+    title = _meta(soup, "og:title")
+    if title is None and soup.title is not None:
+        title = soup.title.get_text(" ")
+    return " ".join(title.split()) or None if title else None
+
+
+def _meta(soup: BeautifulSoup, name: str) -> str | None:
+    tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
+    content = tag.get("content") if isinstance(tag, Tag) else None
+    return content.strip() if isinstance(content, str) and content.strip() else None
+
+
+def _join(base: str, href: str) -> str:
+    from urllib.parse import urljoin
+
+    return urljoin(base, href.strip())
