@@ -67,6 +67,9 @@ class ForumSource:
 
     def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
         state = _State.load(cursor.position)
+        # Posts newer than the last crawl's newest are new; ids only grow within a thread.
+        previous = _State(last_id=state.last_id)
+        yielded: set[str] = set()
         start = state.page_url or self.url
         host = urlsplit(self.url).netloc
         cutoff = (
@@ -107,11 +110,12 @@ class ForumSource:
             if state.first_id is None and url == self.url:
                 state.first_id = page.posts[0].post_id
             for item in page.posts:
-                if state.is_new(item.post_id) and (
-                    cutoff is None or item.published is None or item.published >= cutoff
-                ):
-                    posts.append(self._post(item, page, state.first_id))
+                if item.post_id in yielded or not previous.is_new(item.post_id):
+                    continue
+                yielded.add(item.post_id)
                 state.seen(item.post_id)
+                if cutoff is None or item.published is None or item.published >= cutoff:
+                    posts.append(self._post(item, page, state.first_id))
             url = page.next_url
         state.page_url = page_url
         return FetchResult(
@@ -183,5 +187,6 @@ class _State:
         return post_id != self.last_id
 
     def seen(self, post_id: str) -> None:
+        """Remember post_id if it is the newest so far."""
         if self.is_new(post_id):
             self.last_id = post_id

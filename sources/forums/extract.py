@@ -102,12 +102,15 @@ def detect(soup: BeautifulSoup) -> Preset | None:
 def _read_post(element: Tag, preset: Preset, page_url: str, now: datetime) -> PagePost | None:
     raw_id = element.get(preset.post_id_attribute)
     match = re.search(preset.post_id_pattern, raw_id if isinstance(raw_id, str) else "")
-    body = element.select_one(preset.body)
+    if match is None and preset.post_id_selector:
+        holder = element.select_one(preset.post_id_selector)
+        match = re.search(r"(\d+)", holder.get_text()) if holder is not None else None
+    body = select_first(element, preset.body)
     if match is None or body is None:
         return None  # a lookalike element (e.g. vB3's post_thanks box), not a post
-    author_element = element.select_one(preset.author)
+    author_element = select_first(element, preset.author)
     published = post_time(element, preset, now)
-    url = _permalink(element, preset, page_url)
+    url = _permalink(element, preset, page_url, match.group(1))
     if preset.strip:
         for dropped in body.select(preset.strip):
             dropped.decompose()
@@ -127,7 +130,7 @@ def post_time(element: Tag, preset: Preset, now: datetime) -> datetime | None:
         value = element.get(preset.time_attribute)
         if isinstance(value, str) and (moment := _machine_time(value.strip())):
             return moment
-    candidates = element.select(preset.time)
+    candidates = [c for group in split_selectors(preset.time) for c in element.select(group)]
     for candidate in candidates:
         for attribute in ("datetime", "content", "data-time", "data-timestamp", "title"):
             value = candidate.get(attribute)
@@ -193,22 +196,55 @@ def _author_url(element: Tag | None, page_url: str) -> str | None:
     return _join(page_url, href) if isinstance(href, str) and href.strip() else None
 
 
-def _permalink(element: Tag, preset: Preset, page_url: str) -> str:
-    link = element.select_one(preset.permalink) if preset.permalink else None
+def _permalink(element: Tag, preset: Preset, page_url: str, post_id: str) -> str:
+    link = select_first(element, preset.permalink) if preset.permalink else None
     href = link.get("href") if link is not None else None
     if isinstance(href, str) and href.strip():
         return _join(page_url, href)
-    anchor = element.get("id")
     base = page_url.split("#", 1)[0]
+    if preset.permalink_template:
+        page = base.split("?", 1)[0].rstrip("/")
+        return preset.permalink_template.format(page=page, id=post_id)
+    anchor = element.get("id")
     return f"{base}#{anchor}" if isinstance(anchor, str) else base
 
 
 def _next_url(soup: BeautifulSoup, preset: Preset, page_url: str) -> str | None:
-    for link in soup.select(preset.next_page):
-        href = link.get("href")
-        if isinstance(href, str) and href.strip() and not href.startswith(("#", "javascript:")):
-            return _join(page_url, href)
+    for group in split_selectors(preset.next_page):
+        for link in soup.select(group):
+            href = link.get("href")
+            if isinstance(href, str) and href.strip() and not href.startswith(("#", "javascript:")):
+                return _join(page_url, href)
     return None
+
+
+def select_first(element: Tag, selectors: str) -> Tag | None:
+    """The first match of the first selector in the list that matches anything."""
+    for group in split_selectors(selectors):
+        found = element.select_one(group)
+        if found is not None:
+            return found
+    return None
+
+
+def split_selectors(selectors: str) -> list[str]:
+    """A comma-separated selector list, split outside brackets, parentheses and quotes."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for index, char in enumerate(selectors):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(selectors[start:index].strip())
+            start = index + 1
+    parts.append(selectors[start:].strip())
+    return [part for part in parts if part]
 
 
 def _title(soup: BeautifulSoup) -> str | None:

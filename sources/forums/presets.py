@@ -1,8 +1,9 @@
 """How each board software marks up a thread page: CSS selectors per preset, and how to spot it.
 
-Selectors are lists tried in order (soupsieve CSS, comma-separated), so one preset covers the
-themes and minor versions a board software has shipped. Built from real saved pages (see
-tests/fixtures/forums/*/PROVENANCE.md) and the boards' default templates.
+Selectors are comma-separated lists tried in order, first match wins (soupsieve CSS), so one
+preset covers the themes and minor versions a board software has shipped; only `post` is a
+union. Built from real saved pages (tests/fixtures/forums/*/PROVENANCE.md) and the boards'
+default templates.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ class Preset:
     time_attribute: str | None = None  # an epoch on the post element itself, preferred
     post_id_attribute: str = "id"  # attribute of `post` holding the id...
     post_id_pattern: str = r"(\d+)"  # ...and the part of it that is the id
-    permalink: str | None = None  # an <a href> to the post itself
+    post_id_selector: str | None = None  # else: an element whose text holds the id
+    permalink: str | None = None  # an <a href> to the post itself...
+    permalink_template: str | None = None  # ...or built: {page} (no query) and {id}
     next_page: str = "link[rel=next], a[rel=next]"
     strip: str | None = None  # quotes, signatures, edit notes: not the author's words here
     # Recognition: a generator <meta> prefix, or a selector only this software's pages match.
@@ -135,28 +138,46 @@ PRESETS: dict[str, Preset] = {
             "span.creator [itemprop='name'], [itemprop='author'] [itemprop='name'], "
             "span.creator a, [itemprop='author']"
         ),
-        time="time[datetime], [itemprop='datePublished']",
+        time=(
+            "[itemprop='datePublished'], [itemprop='dateCreated'], time.post-time, time[datetime]"
+        ),
         post_id_pattern=r"^post_(\d+)$",
+        # Older crawler views carry no id="post_N"; the post number is the schema.org position.
+        post_id_selector="[itemprop='position']",
         permalink="a.post-date[href], a[itemprop='url'][href*='/t/']",
         next_page="link[rel=next], a[rel=next], div[role='navigation'] a[rel=next]",
-        strip="aside.quote, aside.onebox, div.signature",
+        permalink_template="{page}/{id}",
+        strip="aside.quote, aside.onebox, div.signature, .lightbox-wrapper .meta",
         generator="Discourse",
         marker="div.crawler-post, div.topic-body[itemprop]",
     ),
     "askbot": Preset(
         name="askbot",
-        # The question and each answer; comments are short replies under them.
-        post="div.post.question[data-post-id], div.post.answer[data-post-id], "
-        "div.question[data-post-id], div.answer[data-post-id]",
-        body=".post-body, .question-body, .answer-body",
-        author=".post-update-info .user-info a, .user-info a, .post-update-info a[href*='/users/']",
-        time=".post-update-info abbr.timeago[title], abbr.timeago[title], "
-        ".post-update-info .timeago[title], time[datetime]",
+        # The question and each answer (askbot-devel templates: question_card.html and
+        # macros.html; 0.7-era themes use "post question" / "post answer" classes).
+        post=(
+            "div.post.js-question[data-post-id], div.post.js-answer[data-post-id], "
+            "div.post.question[data-post-id], div.post.answer[data-post-id], "
+            "div.post[data-post-id]"
+        ),
+        body=(
+            "[id^=js-post-body-] .js-editable-content, .post-body .js-editable-content, "
+            ".post-body, .question-body, .answer-body"
+        ),
+        author=(
+            ".post-update-info .user-card a[href*='/users/'], "
+            ".post-update-info a[href*='/users/'], .user-info a, a[href*='/users/']"
+        ),
+        time=".post-update-info abbr.timeago[title], abbr.timeago[title], .timeago[title], "
+        "time[datetime], .post-update-info strong",
         post_id_attribute="data-post-id",
         permalink="a.permant-link[href], a.permalink[href], a[href*='#post-id-']",
         next_page="link[rel=next], a[rel=next], .paginator .next a",
-        strip="blockquote, .comments, .post-controls, .answer-controls, .question-controls",
-        marker="div.post[data-post-id] .post-update-info, div[data-post-id] .post-body",
+        strip=(
+            ".post-update-info-container, blockquote, .comments, .post-controls, "
+            ".answer-controls, .question-controls"
+        ),
+        marker="div.post[data-post-id] .post-update-info, div.post[data-post-id] .post-body",
     ),
 }
 
