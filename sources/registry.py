@@ -11,11 +11,13 @@ from typing import Any
 from sources.base import Source
 from sources.errors import SourceConfigError
 from sources.forums import ForumSource
+from sources.mastodon import MastodonSource
 from sources.rss import RssSource
 
 ADAPTERS: dict[str, type[Source]] = {
     "rss": RssSource,
     "forum": ForumSource,
+    "mastodon": MastodonSource,
 }
 
 
