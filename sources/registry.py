@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sources.base import Source
+from sources.bluesky import BlueskySource
 from sources.errors import SourceConfigError
 from sources.forums import ForumSource
 from sources.mastodon import MastodonSource
@@ -18,6 +19,7 @@ ADAPTERS: dict[str, type[Source]] = {
     "rss": RssSource,
     "forum": ForumSource,
     "mastodon": MastodonSource,
+    "bluesky": BlueskySource,
 }
 
 
