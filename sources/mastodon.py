@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -13,34 +11,12 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from sources.errors import ParseError, SourceConfigError
 from sources.http import HttpClient, Response
+from sources.ratelimit import JsonReader
 from sources.records import Cursor, FetchResult, Post
 from sources.text import html_to_text
 
 DEFAULT_INSTANCE = "https://mastodon.social"
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?(\w+)"?')
-_ACCEPT = {"Accept": "application/json"}
-
-
-def rate_limit_wait(headers: Mapping[str, str], now: datetime) -> float:
-    """Seconds to wait before the next request: until X-RateLimit-Reset once Remaining is 0."""
-    remaining = headers.get("x-ratelimit-remaining")
-    reset = headers.get("x-ratelimit-reset")
-    if remaining is None or reset is None or not remaining.strip().isdigit():
-        return 0.0
-    if int(remaining) > 0:
-        return 0.0
-    value = reset.strip()
-    try:
-        moment = (
-            datetime.fromtimestamp(float(value), tz=UTC)
-            if value.replace(".", "", 1).isdigit()
-            else datetime.fromisoformat(value.replace("Z", "+00:00"))
-        )
-    except ValueError:
-        return 0.0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -80,7 +56,7 @@ class MastodonSource:
     def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
         if self.target.startswith("status:"):
             return self._thread(http, self.target[7:], cursor)
-        reader = _Reader(http, self.max_rate_limit_wait)
+        reader = JsonReader(http, "mastodon", self.max_rate_limit_wait)
         since = cursor.position
         cutoff = (
             datetime.now(UTC) - timedelta(days=self.backfill_days) if self.backfill_days else None
@@ -130,7 +106,7 @@ class MastodonSource:
         return f"{base}{path}?{urlencode(params)}"
 
     def _thread(self, http: HttpClient, status_id: str, cursor: Cursor) -> FetchResult:
-        reader = _Reader(http, self.max_rate_limit_wait)
+        reader = JsonReader(http, "mastodon", self.max_rate_limit_wait)
         base = self.base_url.rstrip("/")
         _, status = reader.get(f"{base}/api/v1/statuses/{status_id}")
         _, context = reader.get(f"{base}/api/v1/statuses/{status_id}/context")
@@ -174,37 +150,6 @@ class MastodonSource:
         host = urlsplit(self.base_url).netloc
         target = self.target.strip()
         return f"{host} {target}" if target.startswith("#") else host
-
-
-class _Reader:
-    """GETs JSON, honouring X-RateLimit-* between requests."""
-
-    def __init__(
-        self, http: HttpClient, max_wait: float, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
-        self.http = http
-        self.max_wait = max_wait
-        self.sleep = sleep
-        self.wait = 0.0
-        self.stopped = False
-        self.warnings: list[str] = []
-
-    def get(self, url: str) -> tuple[Response, Any]:
-        if self.wait:
-            self.sleep(self.wait)
-            self.wait = 0.0
-        response = self.http.get(url, headers=_ACCEPT)
-        try:
-            data = json.loads(response.body)
-        except ValueError as exc:
-            raise ParseError(f"mastodon answered with malformed JSON: {exc}", url) from exc
-        wait = rate_limit_wait(response.headers, datetime.now(UTC))
-        if wait > self.max_wait:
-            self.stopped = True
-            self.warnings.append(f"rate limit exhausted until {wait:.0f} s from now; stopped")
-        else:
-            self.wait = wait
-        return response, data
 
 
 def _original(status: Any) -> dict[str, Any] | None:

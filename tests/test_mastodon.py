@@ -15,7 +15,8 @@ from signals.cli import app
 from signals.replay import ReplayServer, Route
 from sources import Cursor, HttpClient, HttpSettings, HttpStatusError, ParseError, build_source
 from sources.errors import SourceConfigError
-from sources.mastodon import MastodonSource, rate_limit_wait
+from sources.mastodon import MastodonSource
+from sources.ratelimit import rate_limit_wait
 from tests.conftest import FIXTURES
 
 MASTODON = FIXTURES / "mastodon"
