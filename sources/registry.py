@@ -12,6 +12,7 @@ from sources.base import Source
 from sources.bluesky import BlueskySource
 from sources.errors import SourceConfigError
 from sources.forums import ForumSource
+from sources.github import GitHubSource
 from sources.mastodon import MastodonSource
 from sources.rss import RssSource
 
@@ -20,6 +21,7 @@ ADAPTERS: dict[str, type[Source]] = {
     "forum": ForumSource,
     "mastodon": MastodonSource,
     "bluesky": BlueskySource,
+    "github": GitHubSource,
 }
 
 
