@@ -60,7 +60,7 @@ def parse_page(
     base = soup.find("base", href=True)
     if isinstance(base, Tag) and isinstance(base.get("href"), str):
         url = _join(url, str(base["href"]))  # relative links resolve against <base href>
-    chosen = preset or detect(soup)
+    chosen = preset or detect(soup, body[:2_000_000].decode("utf-8", "replace").lower())
     if chosen is None:
         raise ParseError(
             "board software not recognised on this page; pass --preset NAME "
@@ -85,7 +85,7 @@ def parse_page(
     )
 
 
-def detect(soup: BeautifulSoup) -> Preset | None:
+def detect(soup: BeautifulSoup, text: str | None = None) -> Preset | None:
     """The preset whose generator tag or markup this page carries, or None."""
     generator = _meta(soup, "generator") or ""
     for name in _DETECTION_ORDER:
@@ -93,9 +93,11 @@ def detect(soup: BeautifulSoup) -> Preset | None:
         if prefix and generator.lower().startswith(prefix.lower()):
             return PRESETS[name]
     for name in _DETECTION_ORDER:
-        marker = PRESETS[name].marker
-        if marker and soup.select_one(marker) is not None:
-            return PRESETS[name]
+        preset = PRESETS[name]
+        if text is not None and preset.hints and not any(h in text for h in preset.hints):
+            continue
+        if preset.marker and soup.select_one(preset.marker) is not None:
+            return preset
     return None
 
 

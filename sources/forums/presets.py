@@ -31,11 +31,15 @@ class Preset:
     # Recognition: a generator <meta> prefix, or a selector only this software's pages match.
     generator: str | None = None
     marker: str | None = None
+    # Lower-case strings one of which the raw page must contain before `marker` is tried: a
+    # cheap filter, since each CSS marker scan walks the whole document.
+    hints: tuple[str, ...] = ()
 
 
 PRESETS: dict[str, Preset] = {
     "phpbb": Preset(
         name="phpbb",
+        hints=("phpbb", "postbody"),
         # prosilver and its derivatives (3.0 to 3.3): <div id="p123" class="post ...">.
         post="div.post[id^=p]",
         body="div.content",
@@ -56,6 +60,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "vbulletin3": Preset(
         name="vbulletin3",
+        hints=("post_message_",),
         post="table[id^=post]",
         body="div[id^=post_message_]",
         author="a.bigusername, .bigusername",
@@ -70,6 +75,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "vbulletin4": Preset(
         name="vbulletin4",
+        hints=("postbit",),
         post="li.postbitlegacy[id^=post_], li.postbit[id^=post_], li.postbitim[id^=post_]",
         body="div[id^=post_message_] blockquote.postcontent, div[id^=post_message_]",
         author="a.username, .username",
@@ -83,6 +89,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "vbulletin5": Preset(
         name="vbulletin5",
+        hints=("b-post",),
         post="li.b-post[data-node-id]",
         body=".js-post__content-text",
         author=".author a, .b-post__author a, .b-post__author, .author",
@@ -98,6 +105,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "xenforo2": Preset(
         name="xenforo2",
+        hints=("message--post",),
         post="article.message--post[data-content]",
         body=".message-body .bbWrapper",
         author=".message-name .username, .message-name",
@@ -111,6 +119,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "nodebb": Preset(
         name="nodebb",
+        hints=("data-pid",),
         post="[component='post'][data-pid]",
         body="[component='post/content']",
         author=(
@@ -131,6 +140,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "discourse": Preset(
         name="discourse",
+        hints=("crawler-post", "discourse"),
         # The crawler (no-JS) view Discourse serves to bots and to browsers without scripts.
         post="div.topic-body.crawler-post, div[itemprop='comment'], div.crawler-post",
         body="div.post[itemprop='text'], div.post[itemprop='articleBody'], div.post, .cooked",
@@ -153,6 +163,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "askbot": Preset(
         name="askbot",
+        hints=("data-post-id",),
         # The question and each answer (askbot-devel templates: question_card.html and
         # macros.html; 0.7-era themes use "post question" / "post answer" classes).
         post=(
