@@ -7,10 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlmodel import col
 from typer.testing import CliRunner
 
+from signals import pipeline
 from signals.cli import app
+from signals.config import SourceConfig
 from signals.replay import ReplayServer, Route
+from signals.store import models as db
 from sources import Cursor, HttpClient, HttpSettings, ParseError, SourceConfigError, build_source
 from sources.forums import ForumSource
 from sources.forums.extract import parse_page, text_time
@@ -341,3 +348,23 @@ def test_fetch_command_reads_a_thread_and_accepts_a_preset(
     wrong_kind = runner.invoke(app, ["fetch", "rss", "http://h/x", "--preset", "phpbb"])
     assert wrong_kind.exit_code == 2
     assert "--preset applies to the forum kind only" in wrong_kind.stderr
+
+
+def test_pipeline_stores_a_thread_once_with_parent_links(
+    engine: Engine, replay: ReplayServer
+) -> None:
+    _serve_thread(replay)
+    config = SourceConfig("philosophy thread", "forum", {"url": replay.url(THREAD)})
+    pipeline.sync_sources(engine, [config])
+    with _client() as http:
+        (first,) = pipeline.crawl(engine, http)
+        (second,) = pipeline.crawl(engine, http)
+    assert (first.status, first.new) == ("ok", 6)
+    assert (second.status, second.new) == ("not modified", 0)
+    with Session(engine) as session:
+        rows = session.scalars(select(db.Post).order_by(col(db.Post.id))).all()
+        by_id = {row.id: row.external_id for row in rows}
+        parents = {row.external_id: by_id.get(row.parent_id) for row in rows}
+    assert parents["2729870"] is None
+    assert parents["2729871"] == "2729870"
+    assert len(rows) == 6
