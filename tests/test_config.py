@@ -28,7 +28,7 @@ def test_bundled_configuration_loads() -> None:
     [
         (
             '[[sources]]\nname = "x"\nkind = "rsss"\nurl = "https://e.com"\n',
-            "unknown source kind 'rsss'; known: rss",
+            "unknown source kind 'rsss'; known: ",
         ),
         (
             '[[sources]]\nname = "x"\nkind = "rss"\nurl = "https://e.com"\nurll = 1\n',
