@@ -368,3 +368,13 @@ def test_pipeline_stores_a_thread_once_with_parent_links(
     assert parents["2729870"] is None
     assert parents["2729871"] == "2729870"
     assert len(rows) == 6
+
+
+def test_a_broken_later_page_keeps_the_pages_already_read(replay: ReplayServer) -> None:
+    _serve_thread(replay)
+    replay.routes[NEXT] = Route(body=b"<html><body>maintenance</body></html>", content_type=HTML)
+    with _client() as http:
+        result = ForumSource(replay.url(THREAD)).fetch(http, Cursor())
+    assert len(result.posts) == 4
+    assert result.warnings[0].startswith("page not read, stopped there: no phpbb posts found")
+    assert json.loads(result.cursor.position or "")["page"] == replay.url(THREAD)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from sources.errors import ParseError, SourceConfigError
+from sources.errors import ParseError, SourceConfigError, SourceError
 from sources.forums.extract import Page, PagePost, parse_page
 from sources.forums.presets import PRESETS, Preset, preset_names
 from sources.http import HttpClient
@@ -81,6 +81,7 @@ class ForumSource:
         visited: set[str] = set()
         etag, last_modified = cursor.etag, cursor.last_modified
         page_url = start
+        preset = self._preset()
         for _ in range(self.max_pages):
             if url is None or url in visited:
                 break
@@ -95,18 +96,27 @@ class ForumSource:
                 warnings.append(f"robots.txt disallows {url}; stopped there")
                 break
             visited.add(url)
-            response = http.get(
-                url,
-                headers={"Accept": _ACCEPT},
-                # Validators belong to the page the cursor points at; only that page uses them.
-                etag=etag if url == start else None,
-                last_modified=last_modified if url == start else None,
-            )
-            if response.not_modified:
-                return FetchResult(posts=(), cursor=cursor, not_modified=True)
-            page = parse_page(response.body, url, self._preset())
+            try:
+                response = http.get(
+                    url,
+                    headers={"Accept": _ACCEPT},
+                    # Validators belong to the page the cursor points at; only it uses them.
+                    etag=etag if url == start else None,
+                    last_modified=last_modified if url == start else None,
+                )
+                if response.not_modified:
+                    return FetchResult(posts=(), cursor=cursor, not_modified=True)
+                page = parse_page(response.body, url, preset)
+            except SourceError as exc:
+                if url == start:
+                    raise
+                # Keep the pages already read; the cursor stays on the last good one.
+                warnings.append(f"page not read, stopped there: {exc}")
+                break
             page_url = url
             etag, last_modified = response.etag, response.last_modified
+            # A thread does not change software between pages: keep what page one showed.
+            preset = preset or PRESETS.get(page.preset)
             if state.first_id is None and url == self.url:
                 state.first_id = page.posts[0].post_id
             for item in page.posts:
