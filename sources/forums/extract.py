@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import soupsieve
 from bs4 import BeautifulSoup, Tag
 from dateutil import parser as dateparser
 
@@ -212,21 +215,35 @@ def _permalink(element: Tag, preset: Preset, page_url: str, post_id: str) -> str
 
 
 def _next_url(soup: BeautifulSoup, preset: Preset, page_url: str) -> str | None:
+    found = soup.select(preset.next_page)  # one walk; the earliest selector that matched wins
     for group in split_selectors(preset.next_page):
-        for link in soup.select(group):
+        compiled = _compiled(group)
+        for link in found:
             href = link.get("href")
-            if isinstance(href, str) and href.strip() and not href.startswith(("#", "javascript:")):
-                return _join(page_url, href)
+            usable = isinstance(href, str) and href.strip() and not href.startswith(("#", "java"))
+            if usable and compiled.match(link):
+                return _join(page_url, str(href))
     return None
 
 
 def select_first(element: Tag, selectors: str) -> Tag | None:
     """The first match of the first selector in the list that matches anything."""
-    for group in split_selectors(selectors):
-        found = element.select_one(group)
-        if found is not None:
-            return found
+    groups = split_selectors(selectors)
+    if len(groups) == 1:
+        return element.select_one(groups[0])
+    # One walk of the subtree for the whole list, then the earliest group that matched wins.
+    found = element.select(selectors)
+    for group in groups:
+        compiled = _compiled(group)
+        for candidate in found:
+            if compiled.match(candidate):
+                return candidate
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(selector: str) -> Any:
+    return soupsieve.compile(selector)
 
 
 def split_selectors(selectors: str) -> list[str]:
