@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,6 +119,29 @@ PAGES = [
             ("2", "codinghorror", _utc(2014, 2, 6, 5, 27, 6), "Ah, cool.", "the project!"),
         ],
     ),
+    (
+        # The question, the five comments printed under it, the answer; times are -0500.
+        "askbot/askbot_org_question_2481.html",
+        "askbot",
+        [
+            ("2481", "thekooliest09", _utc(2010, 4, 9, 4, 47, 24), "Like most forums", "community."),
+            ("6494", "Evgeny", _utc(2010, 4, 9, 16, 9, 3), "Thanks for the input!", "upgrades."),
+            ("6493", "Evgeny", _utc(2010, 4, 9, 16, 19, 49), "also the basic", "done soon."),
+            ("5351", "mether", _utc(2011, 6, 26, 0, 56, 15), "What is the status", "changes"),
+            ("5344", "Evgeny", _utc(2011, 6, 26, 1, 20, 59), "https://github.com/", "feature."),
+            ("5340", "mether", _utc(2011, 6, 26, 1, 29, 19), "Typically moderators", "here"),
+            ("7429", "todofixthis", _utc(2012, 5, 3, 14, 19, 55), "+1 This would", "would go!"),
+        ],
+    ),
+    (
+        "askbot/ask_openstack_question_24396_page1.html",
+        "askbot",
+        [
+            ("24396", "xinxin-shu", _utc(2013, 3, 26, 7, 9, 38), "i have install", "/etc/quantum ..."),
+            ("24427", "arosen", _utc(2013, 7, 3, 23, 28, 2), "Hi Dan,", "pipermail/..."),
+            ("24426", "dmercer", _utc(2013, 6, 29, 3, 13, 26), "I know that", "openstack services?"),
+        ],
+    ),
 ]
 
 
@@ -132,7 +156,8 @@ def test_real_page_parses_into_posts_with_author_time_and_text(
     for post, (_, _, _, start, end) in zip(page.posts, expected, strict=True):
         assert post.text.startswith(start), post.text
         assert post.text.endswith(end), post.text
-        assert "<" not in post.text
+        # No markup left (escaped text such as "<service>:<plugin>" is the poster's own).
+        assert not re.search(r"</?(p|div|a|span|br|img|abbr|blockquote)\b", post.text)
 
 
 def test_quotes_signatures_and_edit_notes_are_not_the_authors_words() -> None:
@@ -171,6 +196,81 @@ def test_author_urls_permalinks_and_next_page_follow_the_page_links() -> None:
         "http://127.0.0.1:8/t/x/12483/2",
     ]
     assert discourse.posts[0].author_url == "https://meta.discourse.org/u/techAPJ"
+
+
+ASKBOT = FORUMS / "askbot/askbot_org_question_2481.html"
+ASKBOT_OPENSTACK = FORUMS / "askbot/ask_openstack_question_24396_page1.html"
+
+
+def test_askbot_comments_hang_under_their_post_and_editors_are_not_authors() -> None:
+    page = parse_page(ASKBOT.read_bytes(), "http://127.0.0.1:8/en/question/2481/x/")
+    parents = {p.post_id: p.parent_id for p in page.posts}
+    assert parents == {
+        "2481": None,
+        "6494": "2481",
+        "6493": "2481",
+        "5351": "2481",
+        "5344": "2481",
+        "5340": "2481",
+        "7429": None,  # an answer: the adapter links it to the question
+    }
+    question, comment, answer = page.posts[0], page.posts[1], page.posts[-1]
+    # The question was edited by todofixthis: the asker is still the author.
+    assert question.author_url == "http://127.0.0.1:8/en/users/9/thekooliest09/"
+    assert question.text == (
+        "Like most forums and communities, you should have the ability to private message a "
+        "user or leave a public visitor message on their public 'wall'. It would just give a "
+        "more of a sense of community."
+    )
+    assert comment.url == "http://127.0.0.1:8/en/question/2481/x/#post-id-6494"
+    assert comment.author_url == "http://127.0.0.1:8/en/users/1/evgeny/"
+    assert comment.text == (
+        "Thanks for the input! We'll have to put this one off for the later becase now we have "
+        "to focus on the core features - admin interface, login system and the ease of "
+        "installation and upgrades."
+    )
+    assert answer.url == (
+        "http://127.0.0.1:8/en/question/2481/sending-publicprivate-messages-between-users/"
+        "?answer=7429#post-id-7429"
+    )
+    assert "answered" not in answer.text and "1242" not in answer.text  # the user card
+    # Two paragraphs, four list items (one nested), a closing paragraph: one line each.
+    assert len([line for line in answer.text.split("\n") if line]) == 7
+    assert page.next_url is None  # one page of answers
+
+
+def test_askbot_next_page_link_drops_the_fragment_and_the_expander_is_not_text() -> None:
+    page = parse_page(ASKBOT_OPENSTACK.read_bytes(), "https://ask.openstack.org/en/question/1/")
+    assert page.next_url == (
+        "https://ask.openstack.org/en/question/24396/instance-get-more-than-one-fixed-ipgrizzly-g3/"
+        "?sort=votes&page=2"
+    )
+    assert "(more)" not in page.posts[0].text
+    assert page.posts[2].text.startswith(
+        "I know that we're chiming in on this a bit late, but we recently ran into this issue "
+        "in our (grizzly+, nvp backed) environment as well.\n\nThanks for the patch"
+    )
+
+
+def test_askbot_thread_through_the_adapter_links_answers_and_comments(
+    replay: ReplayServer,
+) -> None:
+    question = "/en/question/2481/sending-publicprivate-messages-between-users/"
+    replay.routes[question] = Route(body=ASKBOT.read_bytes(), content_type=HTML)
+    with _client() as http:
+        result = ForumSource(replay.url(question)).fetch(http, Cursor())
+    assert [(p.external_id, p.parent_id) for p in result.posts] == [
+        ("2481", None),
+        ("6494", "2481"),
+        ("6493", "2481"),
+        ("5351", "2481"),
+        ("5344", "2481"),
+        ("5340", "2481"),
+        ("7429", "2481"),
+    ]
+    assert result.posts[0].title == "Sending public/private messages between users - My site"
+    assert json.loads(result.cursor.position or "")["last_id"] == "7429"
+    assert [r.path for r in replay.requests] == ["/robots.txt", question]
 
 
 def test_board_dates_in_text_are_read_including_relative_days() -> None:

@@ -157,7 +157,7 @@ class ForumSource:
             text=item.text,
             url=item.url,
             thread_url=self.url,
-            parent_id=None if is_first else first_id,
+            parent_id=item.parent_id or (None if is_first else first_id),
             author=item.author,
             author_url=item.author_url,
             title=page.title if is_first else None,

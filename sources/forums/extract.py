@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ class PagePost:
     published: datetime | None
     text: str
     url: str
+    parent_id: str | None = None  # the post a comment sits under; None: the thread's first
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,7 @@ def parse_page(
             f"(one of {preset_names()}) or configure post_selector/body_selector/author_selector",
             url,
         )
-    posts = tuple(
-        post
-        for element in soup.select(chosen.post)
-        if (post := _read_post(element, chosen, url, now or datetime.now(UTC))) is not None
-    )
+    posts = tuple(_read_posts(soup.select(chosen.post), chosen, url, now or datetime.now(UTC)))
     if not posts:
         raise ParseError(
             f"no {chosen.name} posts found on this page (selector {chosen.post!r})", url
@@ -104,6 +101,30 @@ def detect(soup: BeautifulSoup, text: str | None = None) -> Preset | None:
     return None
 
 
+def _read_posts(
+    elements: list[Tag], preset: Preset, page_url: str, now: datetime
+) -> list[PagePost]:
+    """Each post in page order, followed by the comments printed under it."""
+    posts: list[PagePost] = []
+    for element in elements:
+        # Comments first: stripping the post's body may remove the markup they sit in.
+        comments = (
+            [
+                comment
+                for node in element.select(preset.comment.post)
+                if (comment := _read_post(node, preset.comment, page_url, now)) is not None
+            ]
+            if preset.comment
+            else []
+        )
+        post = _read_post(element, preset, page_url, now)
+        if post is None:
+            continue
+        posts.append(post)
+        posts.extend(replace(comment, parent_id=post.post_id) for comment in comments)
+    return posts
+
+
 def _read_post(element: Tag, preset: Preset, page_url: str, now: datetime) -> PagePost | None:
     raw_id = element.get(preset.post_id_attribute)
     match = re.search(preset.post_id_pattern, raw_id if isinstance(raw_id, str) else "")
@@ -114,6 +135,9 @@ def _read_post(element: Tag, preset: Preset, page_url: str, now: datetime) -> Pa
     if match is None or body is None:
         return None  # a lookalike element (e.g. vB3's post_thanks box), not a post
     author_element = select_first(element, preset.author)
+    # Read everything outside the text before stripping: on Askbot the author block sits inside
+    # the body and goes with the strip.
+    author, author_url = _author_name(author_element), _author_url(author_element, page_url)
     published = post_time(element, preset, now)
     url = _permalink(element, preset, page_url, match.group(1))
     if preset.strip:
@@ -121,8 +145,8 @@ def _read_post(element: Tag, preset: Preset, page_url: str, now: datetime) -> Pa
             dropped.decompose()
     return PagePost(
         post_id=match.group(1),
-        author=_author_name(author_element),
-        author_url=_author_url(author_element, page_url),
+        author=author,
+        author_url=author_url,
         published=published,
         text=html_to_text(body.decode_contents()),
         url=url,
@@ -222,7 +246,9 @@ def _next_url(soup: BeautifulSoup, preset: Preset, page_url: str) -> str | None:
             href = link.get("href")
             usable = isinstance(href, str) and href.strip() and not href.startswith(("#", "java"))
             if usable and compiled.match(link):
-                return _join(page_url, str(href))
+                # A fragment never reaches the server; without it the page is recognised as
+                # already visited (Askbot's next links end in #sort-top).
+                return _join(page_url, str(href)).split("#", 1)[0]
     return None
 
 

@@ -28,6 +28,9 @@ class Preset:
     permalink_template: str | None = None  # ...or built: {page} (no query) and {id}
     next_page: str = "link[rel=next], a[rel=next]"
     strip: str | None = None  # quotes, signatures, edit notes: not the author's words here
+    # Comments under a post (Askbot): read with their own selectors inside each post element,
+    # each one a post whose parent is the post it sits under.
+    comment: Preset | None = None
     # Recognition: a generator <meta> prefix, or a selector only this software's pages match.
     generator: str | None = None
     marker: str | None = None
@@ -164,8 +167,8 @@ PRESETS: dict[str, Preset] = {
     "askbot": Preset(
         name="askbot",
         hints=("data-post-id",),
-        # The question and each answer (askbot-devel templates: question_card.html and
-        # macros.html; 0.7-era themes use "post question" / "post answer" classes).
+        # The question and each answer (askbot.org and ask.openstack.org pages, askbot-devel
+        # templates question_card.html and macros.html; 0.7-era themes: "post question").
         post=(
             "div.post.js-question[data-post-id], div.post.js-answer[data-post-id], "
             "div.post.question[data-post-id], div.post.answer[data-post-id], "
@@ -175,20 +178,32 @@ PRESETS: dict[str, Preset] = {
             "[id^=js-post-body-] .js-editable-content, .post-body .js-editable-content, "
             ".post-body, .question-body, .answer-body"
         ),
+        # The first .post-update-info is "asked"/"answered"; a later one is "updated" by an
+        # editor. Its first link is the avatar (no text), so the name is in .user-info.
         author=(
-            ".post-update-info .user-card a[href*='/users/'], "
-            ".post-update-info a[href*='/users/'], .user-info a, a[href*='/users/']"
+            ".post-update-info .user-info a[href*='/users/'], .user-info a[href*='/users/'], "
+            ".user-info a, a[href*='/users/']:not(.js-avatar-box)"
         ),
         time=".post-update-info abbr.timeago[title], abbr.timeago[title], .timeago[title], "
         "time[datetime], .post-update-info strong",
         post_id_attribute="data-post-id",
         permalink="a.permant-link[href], a.permalink[href], a[href*='#post-id-']",
-        next_page="link[rel=next], a[rel=next], .paginator .next a",
+        next_page="link[rel=next], a[rel=next], .paginator .next a, .paginator a[title^='next']",
         strip=(
             ".post-update-info-container, blockquote, .comments, .post-controls, "
-            ".answer-controls, .question-controls"
+            ".answer-controls, .question-controls, span.expander"
         ),
         marker="div.post[data-post-id] .post-update-info, div.post[data-post-id] .post-body",
+        # Comments are printed under their post (the rest load on "see more comments").
+        comment=Preset(
+            name="askbot-comment",
+            post="div.comment[data-comment-id], div.js-comment[data-comment-id]",
+            body=".comment-body",
+            author="a.author, .comment-controls a[href*='/users/']:not(.js-avatar-box)",
+            time="abbr.timeago[title], .age abbr[title], .timeago[title], time[datetime]",
+            post_id_attribute="data-comment-id",
+            strip="blockquote",
+        ),
     ),
 }
 
