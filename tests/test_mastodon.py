@@ -131,6 +131,78 @@ def test_status_and_its_thread(replay: ReplayServer) -> None:
     assert [r.path for r in replay.requests] == [base, base + "/context"]
 
 
+TCHNCS_ROOT = "109303266941599451"
+
+
+def _serve_tchncs_thread(replay: ReplayServer) -> str:
+    base = f"/api/v1/statuses/{TCHNCS_ROOT}"
+    for path, name in ((base, ""), (base + "/context", "_context")):
+        body = (MASTODON / f"tchncs_status_{TCHNCS_ROOT}{name}.json").read_bytes()
+        replay.routes[path] = Route(body=body, content_type=JSON, conditional=False)
+    return base
+
+
+def test_thread_replies_come_out_with_their_parents(replay: ReplayServer) -> None:
+    base = _serve_tchncs_thread(replay)
+    source = MastodonSource(f"status:{TCHNCS_ROOT}", base_url=replay.url(""))
+    with _client() as http:
+        result = source.fetch(http, Cursor())
+    posts = result.posts
+    # Real social.tchncs.de thread: replies to the root, a reply to a reply, a remote reply.
+    assert [(p.external_id, p.parent_id, p.author) for p in posts] == [
+        (TCHNCS_ROOT, None, "chainsawriot"),
+        ("109303349968097604", TCHNCS_ROOT, "chainsawriot"),
+        ("109303309876585639", TCHNCS_ROOT, "0xba"),
+        ("109303330123967399", "109303309876585639", "chainsawriot"),
+        ("109308115318736992", "109303330123967399", "0xba"),
+        ("109308119383536793", "109303330123967399", "0xba"),
+        ("109303516507953704", "109303349968097604", "bastos@scholar.social"),
+    ]
+    root_url = "https://social.tchncs.de/@chainsawriot/109303266941599451"
+    assert {p.thread_url for p in posts} == {root_url}
+    assert posts[0].text == "You probably don't know how much work it took to get this far."
+    assert posts[0].published == datetime(2022, 11, 7, 15, 38, 14, 103000, tzinfo=UTC)
+    assert posts[2].text == "@chainsawriot Great job 👍 Where are you heading with this?"
+    assert posts[4].text == (
+        "@chainsawriot R is language is alien to me :mastoshrug:\nWith a friend I just started "
+        "to implement a microblog application. Goals: It should run at small scale and "
+        "resources, easy to deploy and compatible to ActivityPub federation and also mastodon "
+        "api. So after reading docs on activitypub and mastodonapi, I know what you have "
+        "already achieved 👍"
+    )
+    assert posts[5].text == (
+        '@chainsawriot The title is "Title: Collecting and Analyzing Mastodon Data" Do you '
+        "plan to query public timelines of any/all instances available?"
+    )
+    remote = posts[6]
+    assert remote.url == "https://scholar.social/@bastos/109303516228937871"
+    assert remote.author_url == "https://scholar.social/@bastos"
+    assert remote.published == datetime(2022, 11, 7, 16, 41, 37, tzinfo=UTC)
+    assert remote.text == (
+        "@chainsawriot there’s a streaming API?\n\n"
+        "https://docs.joinmastodon.org/methods/timelines/streaming/"
+    )
+    assert result.cursor.position == "109308119383536793"  # the newest id, not the last listed
+    assert [r.path for r in replay.requests] == [base, base + "/context"]
+
+
+def test_thread_recrawl_yields_only_replies_newer_than_the_cursor(replay: ReplayServer) -> None:
+    _serve_tchncs_thread(replay)
+    source = MastodonSource(f"status:{TCHNCS_ROOT}", base_url=replay.url(""))
+    with _client() as http:
+        again = source.fetch(http, Cursor(position="109303349968097604"))
+    assert [p.external_id for p in again.posts] == [
+        "109308115318736992",
+        "109308119383536793",
+        "109303516507953704",
+    ]
+    assert [p.parent_id for p in again.posts] == [
+        "109303330123967399",
+        "109303330123967399",
+        "109303349968097604",
+    ]
+
+
 def test_missing_status_is_a_fetch_error(replay: ReplayServer) -> None:
     _serve(replay, "/api/v1/statuses/0", "test_status_missing.yaml", "statuses/0")
     with _client() as http, pytest.raises(HttpStatusError, match="HTTP 404"):
