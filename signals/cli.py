@@ -179,11 +179,16 @@ def fetch(
         typer.Option(help="Let this run reach a private address such as 127.0.0.1 (repeatable)."),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Stop after N posts.")] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="forum: force the board software, e.g. phpbb.")
+    ] = None,
 ) -> None:
     """Print the posts one adapter yields, as JSON Lines, touching no store."""
     from signals.commands import fetch_command
 
-    raise typer.Exit(fetch_command(ctx.obj, kind, target, base_url, allow_host or [], limit))
+    raise typer.Exit(
+        fetch_command(ctx.obj, kind, target, base_url, allow_host or [], limit, preset)
+    )
 
 
 @app.command()

@@ -90,10 +90,16 @@ def fetch_command(
     base_url: str | None,
     allow_hosts: Sequence[str],
     limit: int | None,
+    preset: str | None = None,
 ) -> int:
     from sources import Cursor, adapter_class
 
     adapter = adapter_class(kind).for_target(target, base_url)
+    if preset is not None:
+        with_preset = getattr(adapter, "with_preset", None)
+        if with_preset is None:
+            raise ConfigError(f"--preset applies to the forum kind only, not {kind!r}")
+        adapter = with_preset(preset)
     with context.http(allow_hosts) as http:
         result = adapter.fetch(http, Cursor())
     posts = result.posts[:limit] if limit else result.posts

@@ -9,9 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sources.base import Source
+from sources.bluesky import BlueskySource
 from sources.discourse import DiscourseSource
 from sources.errors import SourceConfigError
+from sources.forums import ForumSource
+from sources.github import GitHubSource
 from sources.hackernews import HackerNewsSource
+from sources.mastodon import MastodonSource
 from sources.reddit import RedditSource
 from sources.rss import RssSource
 from sources.stackexchange import StackExchangeSource
@@ -22,6 +26,10 @@ ADAPTERS: dict[str, type[Source]] = {
     "hackernews": HackerNewsSource,
     "stackexchange": StackExchangeSource,
     "discourse": DiscourseSource,
+    "forum": ForumSource,
+    "mastodon": MastodonSource,
+    "bluesky": BlueskySource,
+    "github": GitHubSource,
 }
 
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 
@@ -109,7 +109,7 @@ def _not_a_feed_message(response: Response, problem: object) -> str:
 def _post(entry: Any, community: str | None, feed_url: str) -> Post:
     text = _entry_text(entry)
     title = normalise_whitespace(html_to_text(entry.get("title", ""))) or None
-    link = urljoin(feed_url, entry["link"]) if entry.get("link") else None
+    link = unwrap_redirect(urljoin(feed_url, entry["link"])) if entry.get("link") else None
     reply_to = entry.get("thr_in-reply-to") or {}
     author = entry.get("author_detail") or {}
     return Post(
@@ -125,6 +125,18 @@ def _post(entry: Any, community: str | None, feed_url: str) -> Post:
         published=_utc(entry.get("published_parsed") or entry.get("updated_parsed")),
         community=community,
     )
+
+
+def unwrap_redirect(url: str) -> str:
+    """The target of a Google redirect (Google Alerts' google.com/url?...&url=...), else url."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.path != "/url" or not (host == "google.com" or host.endswith(".google.com")):
+        return url
+    query = parse_qs(parts.query)
+    # Alerts use url=; Google's older redirects used q=. Only an absolute http(s) target counts.
+    target = (query.get("url") or query.get("q") or [""])[0]
+    return target if target.startswith(("http://", "https://")) else url
 
 
 def _entry_text(entry: Any) -> str:

@@ -1,0 +1,158 @@
+"""GitHub: issues of a repository (REST, `since`) and issue search; token optional, never shown."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from sources.errors import ParseError, SourceConfigError
+from sources.http import HttpClient
+from sources.jsonreader import JsonReader
+from sources.records import Cursor, FetchResult, Post
+from sources.text import normalise_whitespace
+
+DEFAULT_API = "https://api.github.com"
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+
+
+@dataclass(frozen=True)
+class GitHubSource:
+    """`OWNER/REPO` (its issues, optionally pull requests) or `search:QUERY` (issue search)."""
+
+    kind: ClassVar[str] = "github"
+
+    target: str
+    base_url: str = DEFAULT_API
+    token: str | None = field(default=None, repr=False)  # else GITHUB_TOKEN; never logged
+    include_pull_requests: bool = False
+    include_discussions: bool = True
+    per_page: int = 100
+    max_pages: int = 5
+    backfill_days: int | None = 30
+    community: str | None = None
+    max_rate_limit_wait: float = 60.0
+
+    def __post_init__(self) -> None:
+        target = self.target.strip()
+        if not (_REPO.match(target) or (target.startswith("search:") and target[7:].strip())):
+            raise SourceConfigError(
+                f"github target must be OWNER/REPO or search:QUERY, got {self.target!r}"
+            )
+        if not self.base_url.startswith(("http://", "https://")):
+            raise SourceConfigError(
+                f"github base_url must be an API root such as {DEFAULT_API}, got {self.base_url!r}"
+            )
+        if not 1 <= self.per_page <= 100:
+            raise SourceConfigError(f"github per_page must be 1..100, got {self.per_page}")
+
+    @classmethod
+    def for_target(cls, target: str, base_url: str | None) -> GitHubSource:
+        return cls(target=target, base_url=base_url or DEFAULT_API, backfill_days=None)
+
+    def fetch(self, http: HttpClient, cursor: Cursor) -> FetchResult:
+        token = self.token or os.environ.get("GITHUB_TOKEN")
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        reader = JsonReader(http, "github", self.max_rate_limit_wait, headers)
+        since = cursor.position or self._backfill_start()
+        searching = self.target.startswith("search:")
+        url: str | None = self._search_url(since) if searching else self._issues_url(since)
+        issues: list[dict[str, Any]] = []
+        for _ in range(self.max_pages):
+            if url is None or reader.stopped:
+                break
+            response, data = reader.get(url)
+            items = data.get("items") if searching and isinstance(data, dict) else data
+            if not isinstance(items, list):
+                raise ParseError("github answered with something other than a list of issues", url)
+            issues.extend(i for i in items if isinstance(i, dict) and "number" in i)
+            match = _LINK_NEXT.search(response.headers.get("link", ""))
+            url = match.group(1) if match else None
+        warnings = list(reader.warnings)
+        if not searching and self.include_discussions:
+            # Discussions exist only in the GraphQL API, which needs a token and a POST.
+            warnings.append(
+                "github discussions skipped: they need the GraphQL API"
+                + ("" if token else " and a token (set GITHUB_TOKEN)")
+            )
+        posts = [self._post(i) for i in issues if self.include_pull_requests or not _is_pr(i)]
+        stamps = [_time(i.get("updated_at" if not searching else "created_at")) for i in issues]
+        newest = max((s for s in stamps if s), default=None)
+        # `since` (and created:>) include the boundary: start one second after the newest seen.
+        position = _iso(newest + timedelta(seconds=1)) if newest else cursor.position
+        return FetchResult(
+            posts=tuple(posts), cursor=Cursor(position=position), warnings=tuple(warnings)
+        )
+
+    def _backfill_start(self) -> str | None:
+        if not self.backfill_days:
+            return None
+        return _iso(datetime.now(UTC) - timedelta(days=self.backfill_days))
+
+    def _issues_url(self, since: str | None) -> str:
+        params: dict[str, str | int] = {
+            "state": "all",
+            "sort": "updated",
+            "direction": "asc",
+            "per_page": self.per_page,
+        }
+        if since:
+            params["since"] = since
+        return f"{self.base_url.rstrip('/')}/repos/{self.target.strip()}/issues?{urlencode(params)}"
+
+    def _search_url(self, since: str | None) -> str:
+        query = self.target.strip()[7:].strip()
+        if since:
+            query = f"{query} created:>={since}"
+        params = {"q": query, "sort": "created", "order": "desc", "per_page": self.per_page}
+        return f"{self.base_url.rstrip('/')}/search/issues?{urlencode(params)}"
+
+    def _post(self, issue: dict[str, Any]) -> Post:
+        user = issue.get("user") if isinstance(issue.get("user"), dict) else {}
+        login = user.get("login") if isinstance(user, dict) else None
+        repo = self._repo_of(issue)
+        url = issue.get("html_url")
+        return Post(
+            source=self.kind,
+            external_id=f"{repo}#{issue['number']}",
+            text=normalise_whitespace(str(issue.get("body") or "")),
+            url=url,
+            thread_url=url,
+            author=login,
+            author_url=(user.get("html_url") if isinstance(user, dict) else None)
+            or (f"https://github.com/{login}" if login else None),
+            title=normalise_whitespace(str(issue.get("title") or "")) or None,
+            published=_time(issue.get("created_at")),
+            community=self.community or repo,
+        )
+
+    def _repo_of(self, issue: dict[str, Any]) -> str:
+        if not self.target.startswith("search:"):
+            return self.target.strip()
+        api_url = str(issue.get("url") or issue.get("repository_url") or "")
+        match = re.search(r"/repos/([^/]+/[^/]+)", api_url)
+        return match.group(1) if match else "github"
+
+
+def _is_pr(issue: dict[str, Any]) -> bool:
+    pull = issue.get("pull_request")
+    return isinstance(pull, dict) and bool(pull.get("html_url") or pull.get("url"))
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
