@@ -175,3 +175,6 @@ class Activity(SQLModel, table=True):
     weight: float
     occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = _created()
+
+
+from signals.store import models_web  # noqa: E402,F401
