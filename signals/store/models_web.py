@@ -85,7 +85,7 @@ class AuthorMark(SQLModel, table=True):
 
     __tablename__ = "author_marks"
     __table_args__ = (
-        UniqueConstraint("platform", "author", name="uq_author_marks_platform_author"),
+        UniqueConstraint("author", "platform", name="uq_author_marks_author_platform"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -45,7 +45,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_author_marks")),
-        sa.UniqueConstraint("platform", "author", name="uq_author_marks_platform_author"),
+        sa.UniqueConstraint("author", "platform", name="uq_author_marks_author_platform"),
     )
     with op.batch_alter_table("author_marks", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_author_marks_marked_by"), ["marked_by"], unique=False)

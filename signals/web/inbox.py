@@ -1,0 +1,195 @@
+"""The respond inbox: threads that need a reply, who has them, and against which deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, true
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from signals.errors import InputError
+from signals.store import models as db
+from signals.store.columns import utcnow
+from signals.store.models_web import TASK_STATUSES, ResponseTask, User
+from signals.web.queue import latest_decision
+from signals.web.render import safe_url
+from signals.web.settings import Play, WebSettings
+
+VIEWS = ("open", "mine", *TASK_STATUSES, "all")
+PAGE = 100
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A signal's thread as the inbox shows it."""
+
+    signal: db.Signal
+    post: db.Post
+    source: str
+    task: ResponseTask | None
+    assignee: str | None
+    play: Play | None
+    deadline: datetime
+    etiquette: str | None
+
+    @property
+    def status(self) -> str:
+        return self.task.status if self.task else "new"
+
+    def seconds_left(self, now: datetime) -> float:
+        return (self.deadline - now).total_seconds()
+
+
+def posted_at(post: db.Post) -> datetime:
+    """When the post was written (else when we fetched it): the timer starts there."""
+    return post.published_at or post.fetched_at
+
+
+def deadline_for(settings: WebSettings, post: db.Post, play: Play | None) -> datetime:
+    minutes = play.deadline_minutes if play else settings.default_deadline_minutes
+    return posted_at(post) + timedelta(minutes=minutes)
+
+
+def threads(
+    session: Session, settings: WebSettings, view: str, user_id: int, page: int = 0
+) -> list[Thread]:
+    """Signals' threads for a view (open, mine, a status, all), newest post first."""
+    if view not in VIEWS:
+        raise InputError(f"view must be one of {', '.join(VIEWS)}")
+    status = func.coalesce(col(ResponseTask.status), "new")
+    statement = (
+        core_select(db.Signal, db.Post, col(db.Source.name), ResponseTask, col(User.name))
+        .join(db.Post, col(db.Post.id) == col(db.Signal.post_id))
+        .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
+        .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=True)
+        .join(User, col(User.id) == col(ResponseTask.assignee_id), isouter=True)
+        .where(col(db.Signal.is_signal).is_(true()))
+        # Posts a reviewer rejected or flagged as spam need no answer.
+        .where(or_(latest_decision().is_(None), latest_decision().in_(["accept", "relabel"])))
+        .order_by(func.coalesce(col(db.Post.published_at), col(db.Post.fetched_at)).desc())
+        .order_by(col(db.Signal.id).desc())
+        .offset(page * PAGE)
+        .limit(PAGE)
+    )
+    if view == "open":
+        statement = statement.where(status.in_(["new", "claimed"]))
+    elif view == "mine":
+        statement = statement.where(col(ResponseTask.assignee_id) == user_id)
+    elif view != "all":
+        statement = statement.where(status == view)
+    return [_thread(settings, *row) for row in session.execute(statement)]
+
+
+def _thread(
+    settings: WebSettings,
+    signal: db.Signal,
+    post: db.Post,
+    source: str,
+    task: ResponseTask | None,
+    assignee: str | None,
+) -> Thread:
+    play = settings.play_for(list(signal.intents), signal.stage)
+    deadline = task.deadline if task and task.deadline else deadline_for(settings, post, play)
+    return Thread(
+        signal=signal,
+        post=post,
+        source=source,
+        task=task,
+        assignee=assignee,
+        play=play,
+        deadline=deadline,
+        etiquette=settings.etiquette.get(post.community or "") if post.community else None,
+    )
+
+
+def thread_for(session: Session, settings: WebSettings, post_id: int) -> Thread | None:
+    row = session.execute(
+        core_select(db.Signal, db.Post, col(db.Source.name), ResponseTask, col(User.name))
+        .join(db.Post, col(db.Post.id) == col(db.Signal.post_id))
+        .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
+        .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=True)
+        .join(User, col(User.id) == col(ResponseTask.assignee_id), isouter=True)
+        .where(col(db.Post.id) == post_id, col(db.Signal.is_signal).is_(true()))
+        .order_by(col(db.Signal.id).desc())
+    ).first()
+    return _thread(settings, *row) if row else None
+
+
+def _task(session: Session, thread: Thread) -> ResponseTask:
+    """The thread's task, created on first use with its play and deadline."""
+    if thread.task is not None:
+        return thread.task
+    assert thread.post.id is not None
+    task = ResponseTask(
+        post_id=thread.post.id,
+        signal_id=thread.signal.id,
+        play=thread.play.name if thread.play else None,
+        deadline=thread.deadline,
+    )
+    session.add(task)
+    return task
+
+
+def claim(session: Session, thread: Thread, user_id: int) -> None:
+    """Take a thread; refused when someone else already claimed it."""
+    task = thread.task
+    if task and task.status == "claimed" and task.assignee_id not in (None, user_id):
+        raise InputError(f"already claimed by {thread.assignee}; ask them or reassign it")
+    task = _task(session, thread)
+    _assign(task, user_id)
+
+
+def assign(session: Session, thread: Thread, assignee: User) -> None:
+    """Give a thread to a community manager (or an admin)."""
+    if assignee.role not in ("community-manager", "admin") or assignee.disabled:
+        raise InputError(f"{assignee.name} is not a community manager; pick one who is")
+    assert assignee.id is not None
+    _assign(_task(session, thread), assignee.id)
+
+
+def _assign(task: ResponseTask, user_id: int) -> None:
+    now = utcnow()
+    task.assignee_id = user_id
+    task.status = "claimed"
+    task.claimed_at = now
+    task.updated_at = now
+
+
+def set_status(
+    session: Session, thread: Thread, user_id: int, status: str, reply_url: str | None
+) -> None:
+    """Move a thread to a status; responded needs the http(s) URL of the reply."""
+    if status not in TASK_STATUSES:
+        raise InputError(f"status must be one of {', '.join(TASK_STATUSES)}")
+    url = (reply_url or "").strip() or None
+    if status == "responded":
+        if not url or safe_url(url) is None:
+            raise InputError("a responded thread needs the reply's http(s) URL")
+    elif url is not None and safe_url(url) is None:
+        raise InputError("the reply URL must start with http:// or https://")
+    task = _task(session, thread)
+    now = utcnow()
+    task.status = status
+    task.updated_at = now
+    if status == "new":
+        task.assignee_id = None
+    elif task.assignee_id is None:
+        task.assignee_id = user_id
+    if url is not None:
+        task.reply_url = url
+    if status == "responded":
+        task.responded_at = now
+
+
+def community_managers(session: Session) -> list[Any]:
+    return list(
+        session.exec(
+            select(User)
+            .where(col(User.role).in_(["community-manager", "admin"]))
+            .where(col(User.disabled).is_(False))
+            .order_by(col(User.name))
+        )
+    )
