@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from signals.errors import InputError
 from signals.web import auth
+from signals.web.people_bridge import PeopleUnavailable
 from signals.web.render import STATIC, environment
 from signals.web.settings import WebSettings
 
@@ -108,6 +109,10 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> Response:
         return _error_page(request, 400, str(exc))
+
+    @app.exception_handler(PeopleUnavailable)
+    async def _no_people(request: Request, exc: PeopleUnavailable) -> Response:
+        return _error_page(request, 503, str(exc))
 
 
 def _next(target: str) -> str:

@@ -6,10 +6,9 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from webtools import LiveServer, Seeded, login, seed
+from webtools import LiveServer, Seeded, WebClient, login, seed
 
 from signals.store import schema
 from signals.store.engine import make_engine
@@ -55,10 +54,10 @@ def server(
 
 
 @pytest.fixture
-def as_user(server: LiveServer) -> Iterator[Callable[[str], httpx.Client]]:
-    clients: list[httpx.Client] = []
+def as_user(server: LiveServer) -> Iterator[Callable[[str], WebClient]]:
+    clients: list[WebClient] = []
 
-    def make(name: str) -> httpx.Client:
+    def make(name: str) -> WebClient:
         client = login(server, name)
         clients.append(client)
         return client

@@ -7,16 +7,15 @@ import html
 import io
 from collections.abc import Callable
 
-import httpx
 import lxml.html
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from webtools import Seeded, add_signal, seed
+from webtools import Seeded, WebClient, add_signal, seed
 
 from signals.store.models_web import AuthorMark, ReviewDecision
 from signals.web.queue import QueueFilter, queue_item, queue_page
 
-Login = Callable[[str], httpx.Client]
+Login = Callable[[str], WebClient]
 
 
 def _ids(html: str) -> list[int]:
@@ -63,7 +62,7 @@ def test_decisions_are_stored_and_leave_the_unreviewed_view(
     as_user: Login, seeded: Seeded, sqlite_engine: Engine
 ) -> None:
     client = as_user("mara")
-    csrf = client.csrf  # type: ignore[attr-defined]
+    csrf = client.csrf
     first, second, third, fourth = seeded.signal_ids[:4]
     client.post(f"/review/{first}/decision", data={"decision": "accept", "csrf_token": csrf})
     client.post(f"/review/{second}/decision", data={"decision": "reject", "csrf_token": csrf})
@@ -97,7 +96,7 @@ def test_decisions_are_stored_and_leave_the_unreviewed_view(
 
 def test_the_latest_decision_wins(as_user: Login, seeded: Seeded) -> None:
     client = as_user("mara")
-    csrf = client.csrf  # type: ignore[attr-defined]
+    csrf = client.csrf
     signal_id = seeded.signal_ids[0]
     client.post(f"/review/{signal_id}/decision", data={"decision": "reject", "csrf_token": csrf})
     client.post(f"/review/{signal_id}/decision", data={"decision": "accept", "csrf_token": csrf})
@@ -111,7 +110,7 @@ def test_bad_relabel_is_refused_with_the_fix(
     client = as_user("mara")
     response = client.post(
         f"/review/{seeded.signal_ids[0]}/decision",
-        data={"decision": "relabel", "stage": "buy-now", "csrf_token": client.csrf},  # type: ignore[attr-defined]
+        data={"decision": "relabel", "stage": "buy-now", "csrf_token": client.csrf},
     )
     assert response.status_code == 400
     assert "unknown stage 'buy-now'; use one of recognize" in html.unescape(response.text)
@@ -131,7 +130,7 @@ def test_spam_authors_leave_the_queue(
     assert again in _ids(client.get("/review").text)
     client.post(
         f"/review/{seeded.signal_ids[0]}/decision",
-        data={"decision": "spam", "csrf_token": client.csrf},  # type: ignore[attr-defined]
+        data={"decision": "spam", "csrf_token": client.csrf},
     )
     assert again not in _ids(client.get("/review").text)
 
@@ -140,7 +139,7 @@ def test_detail_shows_evidence_thread_and_card(
     as_user: Login, seeded: Seeded, sqlite_engine: Engine
 ) -> None:
     with Session(sqlite_engine) as session:
-        reply_post, reply_signal = add_signal(
+        _, reply_signal = add_signal(
             session,
             seeded.source_ids["hn"],
             "reply",

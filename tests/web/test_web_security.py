@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from webtools import PASSWORD, LiveServer, Seeded, csrf_from
+from webtools import PASSWORD, LiveServer, Seeded, WebClient, csrf_from
 
 from signals.store import models as db
 from signals.store.models_web import ReviewDecision, WebSession
 
-Login = Callable[[str], httpx.Client]
+Login = Callable[[str], WebClient]
 
 
 def _decisions(engine: Engine) -> int:
@@ -109,7 +109,7 @@ def test_a_decision_without_csrf_token_is_refused_and_stores_nothing(
     assert _decisions(sqlite_engine) == 0
     ok = client.post(
         f"/review/{signal_id}/decision",
-        data={"decision": "accept", "csrf_token": client.csrf},  # type: ignore[attr-defined]
+        data={"decision": "accept", "csrf_token": client.csrf},
     )
     assert ok.status_code == 303
     assert _decisions(sqlite_engine) == 1
@@ -122,7 +122,7 @@ def test_csrf_token_of_another_session_is_refused(
     response = mara.post(
         f"/review/{seeded.signal_ids[0]}/decision",
         data={"decision": "reject"},
-        headers={"X-CSRF-Token": ada.csrf},  # type: ignore[attr-defined]
+        headers={"X-CSRF-Token": ada.csrf},
     )
     assert response.status_code == 403
     assert _decisions(sqlite_engine) == 0
@@ -158,13 +158,13 @@ def test_a_refused_role_changes_nothing(
     cora, mara = as_user("cora"), as_user("mara")
     response = cora.post(
         f"/review/{seeded.signal_ids[0]}/decision",
-        data={"decision": "reject", "csrf_token": cora.csrf},  # type: ignore[attr-defined]
+        data={"decision": "reject", "csrf_token": cora.csrf},
     )
     assert response.status_code == 403
     source_id = seeded.source_ids["hn"]
     response = mara.post(
         f"/sources/{source_id}/pause",
-        data={"csrf_token": mara.csrf},  # type: ignore[attr-defined]
+        data={"csrf_token": mara.csrf},
     )
     assert response.status_code == 403
     assert _decisions(sqlite_engine) == 0
@@ -175,7 +175,7 @@ def test_a_refused_role_changes_nothing(
 def test_logout_ends_the_session(as_user: Login, sqlite_engine: Engine) -> None:
     client = as_user("mara")
     assert client.get("/review").status_code == 200
-    response = client.post("/logout", data={"csrf_token": client.csrf})  # type: ignore[attr-defined]
+    response = client.post("/logout", data={"csrf_token": client.csrf})
     assert response.status_code == 303
     assert client.get("/review").status_code == 303
     with Session(sqlite_engine) as session:

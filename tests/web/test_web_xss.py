@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 import lxml.html
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from webtools import Seeded, add_signal
+from webtools import Seeded, WebClient, add_signal
 
 from signals.web.render import highlight, safe_url
 
-Login = Callable[[str], httpx.Client]
+Login = Callable[[str], WebClient]
 
 PAYLOADS = [
     "<script>alert('x')</script>",

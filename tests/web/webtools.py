@@ -178,13 +178,19 @@ def csrf_from(html: str) -> str:
     return found.group(1)
 
 
-def login(server: LiveServer, name: str, password: str = PASSWORD) -> httpx.Client:
+class WebClient(httpx.Client):
+    """An HTTP client with a login: csrf is its session's CSRF token."""
+
+    csrf: str = ""
+
+
+def login(server: LiveServer, name: str, password: str = PASSWORD) -> WebClient:
     """A client logged in as name, with the session's CSRF token in client.csrf."""
-    client = httpx.Client(base_url=server.url, follow_redirects=False, timeout=10)
+    client = WebClient(base_url=server.url, follow_redirects=False, timeout=10)
     page = client.get("/login")
     response = client.post(
         "/login", data={"name": name, "password": password, "csrf_token": csrf_from(page.text)}
     )
     assert response.status_code == 303, response.text
-    client.csrf = csrf_from(client.get("/dashboard").text)  # type: ignore[attr-defined]
+    client.csrf = csrf_from(client.get("/dashboard").text)
     return client
