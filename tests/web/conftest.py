@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,3 +67,20 @@ def as_user(server: LiveServer) -> Iterator[Callable[[str], WebClient]]:
     yield make
     for client in clients:
         client.close()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium, installed here when missing and we are root (CI installs nothing)."""
+    if not CHROMIUM.exists() and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=600)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=1200
+        )
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: run `apt-get install -y chromium` as root")
+    return CHROMIUM

@@ -216,3 +216,15 @@ def test_every_page_has_csp_and_no_inline_script(as_user: Login, path: str) -> N
         if isinstance(element.tag, str):
             assert not [a for a in element.attrib if a.lower().startswith("on")], element.tag
             assert "style" not in element.attrib, element.tag
+
+
+def test_every_form_carries_the_session_csrf_token(as_user: Login, seeded: Seeded) -> None:
+    ada = as_user("ada")
+    pages = ["/review", f"/review/{seeded.signal_ids[0]}", "/inbox", "/sources", "/people/forget"]
+    forms = 0
+    for path in pages:
+        tree = lxml.html.fromstring(ada.get(path).text)
+        for form in tree.xpath("//form[@method='post']"):
+            forms += 1
+            assert form.xpath("input[@name='csrf_token']/@value") == [ada.csrf], (path, form.action)
+    assert forms > 20
