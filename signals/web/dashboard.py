@@ -45,7 +45,7 @@ def daily_counts(
     by_intent: dict[str, Counter[date]] = defaultdict(Counter)
     rows = session.exec(
         select(db.Signal.created_at, db.Signal.stage, db.Signal.intents)
-        .where(col(db.Signal.is_signal).is_(true()))
+        .where(col(db.Signal.is_signal) == true())
         .where(col(db.Signal.created_at) >= utcnow() - timedelta(days=days))
     )
     for created, stage, intents in rows:

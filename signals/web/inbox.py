@@ -66,7 +66,7 @@ def threads(
         .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
         .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=True)
         .join(User, col(User.id) == col(ResponseTask.assignee_id), isouter=True)
-        .where(col(db.Signal.is_signal).is_(true()))
+        .where(col(db.Signal.is_signal) == true())
         # Posts a reviewer rejected or flagged as spam need no answer.
         .where(or_(latest_decision().is_(None), latest_decision().in_(["accept", "relabel"])))
         .order_by(func.coalesce(col(db.Post.published_at), col(db.Post.fetched_at)).desc())
@@ -112,7 +112,7 @@ def thread_for(session: Session, settings: WebSettings, post_id: int) -> Thread 
         .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
         .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=True)
         .join(User, col(User.id) == col(ResponseTask.assignee_id), isouter=True)
-        .where(col(db.Post.id) == post_id, col(db.Signal.is_signal).is_(true()))
+        .where(col(db.Post.id) == post_id, col(db.Signal.is_signal) == true())
         .order_by(col(db.Signal.id).desc())
     ).first()
     return _thread(settings, *row) if row else None

@@ -24,6 +24,7 @@ from signals.store.models_web import AuthorMark, ReviewDecision
 SORTS = ("newest", "score")
 STATES = ("unreviewed", "reviewed", "accept", "reject", "relabel", "spam", "all")
 PAGE = 50
+WINDOW = 2000  # signals per query when filtering by a label inside a JSON list
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,8 @@ def latest_decision() -> Any:
 
 
 def _encode_cursor(item: QueueItem, sort: str) -> str:
-    key = item.signal.confidence if sort == "score" else item.signal.created_at.isoformat()
-    raw = f"{key}|{item.signal_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    key = item.signal.confidence if sort == "score" else item.signal.created_at
+    return _cursor_for(key, item.signal_id)
 
 
 def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
@@ -159,20 +159,31 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         raise InputError("the page cursor is damaged; start again from the first page") from None
 
 
+def _sort_key(qf: QueueFilter) -> Any:
+    return col(db.Signal.confidence) if qf.sort == "score" else col(db.Signal.created_at)
+
+
+def _before(qf: QueueFilter, cursor: str) -> Any:
+    """Rows after the cursor in page order (keyset pagination)."""
+    key = _sort_key(qf)
+    value, ident = _decode_cursor(cursor, qf.sort)
+    return or_(key < value, and_(key == value, col(db.Signal.id) < ident))
+
+
 def queue_statement(qf: QueueFilter) -> Any:
     """The SELECT behind a queue page (signals, posts, source, latest review), in page order."""
     review = latest_decision().label("review")
+    key = _sort_key(qf)
     statement = (
         core_select(db.Signal, db.Post, col(db.Source.name), col(db.Source.kind), review)
         .join(db.Post, col(db.Post.id) == col(db.Signal.post_id))
         .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
-        .where(col(db.Signal.is_signal).is_(true()))
+        # "= true", not "IS TRUE": only an equality lets the (is_signal, key, id) index serve.
+        .where(col(db.Signal.is_signal) == true())
+        .order_by(key.desc(), col(db.Signal.id).desc())
     )
-    key = col(db.Signal.confidence) if qf.sort == "score" else col(db.Signal.created_at)
-    statement = statement.order_by(key.desc(), col(db.Signal.id).desc())
     if qf.after:
-        value, ident = _decode_cursor(qf.after, qf.sort)
-        statement = statement.where(or_(key < value, and_(key == value, col(db.Signal.id) < ident)))
+        statement = statement.where(_before(qf, qf.after))
     if qf.source:
         statement = statement.where(col(db.Source.name) == qf.source)
     if qf.community:
@@ -200,12 +211,52 @@ def queue_statement(qf: QueueFilter) -> Any:
 
 def queue_page(session: Session, qf: QueueFilter) -> QueuePage:
     """One page of the queue and the cursor of the next."""
-    rows = list(session.execute(queue_statement(qf)))
+    if qf.intent or qf.product:
+        rows = _rows_by_windows(session, qf)
+    else:
+        rows = list(session.execute(queue_statement(qf)))
     items = [QueueItem(s, p, name, kind, review) for s, p, name, kind, review in rows]
     more = len(items) > qf.limit
     items = items[: qf.limit]
     cursor = _encode_cursor(items[-1], qf.sort) if more and items else None
     return QueuePage(items=items, next_cursor=cursor, filter=qf)
+
+
+def _rows_by_windows(session: Session, qf: QueueFilter) -> list[Any]:
+    """Rows for label filters, one window of the index at a time.
+
+    PostgreSQL cannot estimate how many JSON lists hold a label, guesses "almost none", and then
+    sorts every signal instead of walking the index. Bounding each query to the next WINDOW
+    signals in page order keeps every query small on both databases.
+    """
+    key = _sort_key(qf)
+    rows: list[Any] = []
+    after = qf.after
+    while len(rows) <= qf.limit:
+        bounds = (
+            core_select(key, col(db.Signal.id))
+            .where(col(db.Signal.is_signal) == true())
+            .order_by(key.desc(), col(db.Signal.id).desc())
+            .limit(WINDOW)
+        )
+        if after:
+            bounds = bounds.where(_before(qf, after))
+        window = session.execute(bounds).all()
+        if not window:
+            break
+        last_key, last_id = window[-1]
+        wanted = replace(qf, after=after, limit=qf.limit - len(rows))
+        inside = or_(key > last_key, and_(key == last_key, col(db.Signal.id) >= last_id))
+        rows += list(session.execute(queue_statement(wanted).where(inside)))
+        if len(window) < WINDOW:
+            break
+        after = _cursor_for(last_key, last_id)
+    return rows
+
+
+def _cursor_for(key: Any, ident: int) -> str:
+    text = key.isoformat() if isinstance(key, datetime) else str(key)
+    return base64.urlsafe_b64encode(f"{text}|{ident}".encode()).decode().rstrip("=")
 
 
 def filter_choices(session: Session) -> dict[str, list[str]]:
