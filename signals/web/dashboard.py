@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, true
+from sqlalchemy import String, cast, func, true
 from sqlmodel import Session, col, select
 
 from signals.store import models as db
@@ -35,6 +37,14 @@ class Precision:
         return self.confirmed / self.reviewed if self.reviewed else None
 
 
+def _day(session: Session) -> Any:
+    """The UTC day of a signal's detection as YYYY-MM-DD text, computed by the database."""
+    column = col(db.Signal.created_at)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)  # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS"
+
+
 def daily_counts(
     session: Session, days: int = 30
 ) -> tuple[list[date], dict[str, Counter[date]], dict[str, Counter[date]]]:
@@ -43,16 +53,20 @@ def daily_counts(
     first = today - timedelta(days=days - 1)
     by_stage: dict[str, Counter[date]] = defaultdict(Counter)
     by_intent: dict[str, Counter[date]] = defaultdict(Counter)
-    rows = session.exec(
-        select(db.Signal.created_at, db.Signal.stage, db.Signal.intents)
+    day = _day(session)
+    intents = cast(col(db.Signal.intents), String)
+    # Grouped in the database: a few rows per day and label set, not one per signal.
+    rows = session.execute(
+        select(day, col(db.Signal.stage), intents, func.count())
         .where(col(db.Signal.is_signal) == true())
-        .where(col(db.Signal.created_at) >= utcnow() - timedelta(days=days))
+        .where(col(db.Signal.created_at) >= datetime.combine(first, time(), UTC))
+        .group_by(day, col(db.Signal.stage), intents)
     )
-    for created, stage, intents in rows:
-        day = created.date()
-        by_stage[stage or "none"][day] += 1
-        for intent in intents or ["none"]:
-            by_intent[intent][day] += 1
+    for day_text, stage, labels, count in rows:
+        when = date.fromisoformat(day_text)
+        by_stage[stage or "none"][when] += count
+        for intent in json.loads(labels) or ["none"]:
+            by_intent[intent][when] += count
     return [first + timedelta(days=i) for i in range(days)], by_stage, by_intent
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import lxml.html
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from webtools import Seeded, WebClient
+from webtools import Seeded, WebClient, seed
 
 from signals.config import SourceConfig
 from signals.pipeline import sync_sources
@@ -21,7 +21,9 @@ Login = Callable[[str], WebClient]
 PEOPLE_MISSING = importlib.util.find_spec("signals.people") is None
 
 
-def test_dashboard_charts_and_precision_per_source(as_user: Login, seeded: Seeded) -> None:
+def test_dashboard_charts_and_precision_per_source(
+    as_user: Login, seeded: Seeded, sqlite_engine: Engine
+) -> None:
     mara = as_user("mara")
     csrf = mara.csrf
     # r/sysadmin: two confirmed, one refuted; hn: one refuted.
@@ -32,7 +34,7 @@ def test_dashboard_charts_and_precision_per_source(as_user: Login, seeded: Seede
     charts = tree.xpath("//svg[@class='chart']")
     assert len(charts) == 2
     bars = charts[0].xpath(".//rect/title/text()")
-    today = datetime.now(UTC).date().isoformat()
+    today = _seeded_day(sqlite_engine).isoformat()
     assert f"{today} evaluate: 6" in bars
     intents = charts[1].xpath(".//rect/title/text()")
     assert f"{today} alternative_seeking: 4" in intents
@@ -42,6 +44,11 @@ def test_dashboard_charts_and_precision_per_source(as_user: Login, seeded: Seede
         for tr in tree.xpath("//table[contains(@class,'precision')]/tbody/tr")
     }
     assert rows == {"hn": ["0", "1", "0%"], "r/sysadmin": ["2", "1", "67%"]}
+
+
+def _seeded_day(engine: Engine) -> date:
+    with Session(engine) as session:
+        return session.get_one(db.Signal, 1).created_at.date()
 
 
 def test_admin_pauses_and_resumes_a_source_and_a_sync_keeps_the_pause(
@@ -196,3 +203,32 @@ def test_dashboard_lists_accounts_that_moved_stage_this_week(
     assert "Acme Corp" in rows[0]
     assert "evaluate" in rows[0]
     assert "3 people asked" in rows[0]
+
+
+def test_dashboard_figures_on_sqlite_and_postgresql(engine: Engine) -> None:
+    from signals.store.models_web import ReviewDecision
+    from signals.web import dashboard
+
+    seeded = seed(engine, signals=6)
+    with Session(engine) as session:
+        for index, decision in ((0, "accept"), (1, "reject"), (2, "reject"), (2, "accept")):
+            post_id, signal_id = seeded.post_ids[index], seeded.signal_ids[index]
+            session.add(
+                ReviewDecision(
+                    signal_id=signal_id, post_id=post_id, decision=decision, is_signal=True
+                )
+            )
+            session.flush()
+        session.commit()
+        days, by_stage, by_intent = dashboard.daily_counts(session)
+        precision = dashboard.precision_by_source(session)
+    assert days[-1] == datetime.now(UTC).date()
+    today = _seeded_day(engine)
+    assert len(days) == 30
+    assert by_stage["evaluate"][today] == 6
+    assert (by_intent["alternative_seeking"][today], by_intent["comparison"][today]) == (4, 2)
+    # Post 2 was rejected, then accepted: the latest decision counts.
+    assert [(p.source, p.confirmed, p.refuted) for p in precision] == [
+        ("hn", 0, 1),
+        ("r/sysadmin", 2, 0),
+    ]

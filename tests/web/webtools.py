@@ -111,7 +111,8 @@ def seed(engine: Engine, signals: int = 6) -> Seeded:
             session.flush()
             assert source.id is not None
             seeded.source_ids[name] = source.id
-        base = datetime.now(UTC) - timedelta(hours=1)
+        # Seconds apart, so every seeded signal falls on one UTC day (the dashboard counts days).
+        base = datetime.now(UTC) - timedelta(seconds=30)
         for i in range(signals):
             text = f"We are looking for an alternative to Jira number {i} for a 20-person team."
             start = text.index("alternative to Jira")
@@ -133,7 +134,7 @@ def seed(engine: Engine, signals: int = 6) -> Seeded:
                         "rule": "alt",
                     }
                 ],
-                created=base + timedelta(minutes=i),
+                created=base + timedelta(seconds=i),
             )
             seeded.post_ids.append(post_id)
             seeded.signal_ids.append(signal_id)
