@@ -59,30 +59,39 @@ def threads(
     """Signals' threads for a view (open, mine, a status, all), newest first."""
     if view not in VIEWS:
         raise InputError(f"view must be one of {', '.join(VIEWS)}")
-    status = func.coalesce(col(ResponseTask.status), "new")
-    # Views of taken threads start from the (small) tasks table instead of every signal.
-    untaken = view in ("open", "new", "all")
     statement = (
         core_select(db.Signal, db.Post, col(db.Source.name), ResponseTask, col(User.name))
         .join(db.Post, col(db.Post.id) == col(db.Signal.post_id))
         .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
-        .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=untaken)
+        .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=True)
         .join(User, col(User.id) == col(ResponseTask.assignee_id), isouter=True)
         .where(col(db.Signal.is_signal) == true())
         # Posts a reviewer rejected or flagged as spam need no answer.
         .where(or_(latest_decision().is_(None), latest_decision().in_(["accept", "relabel"])))
-        # Newest signal first: the queue's index serves this order, no sort over every signal.
-        .order_by(col(db.Signal.created_at).desc(), col(db.Signal.id).desc())
-        .offset(page * PAGE)
-        .limit(PAGE)
     )
-    if view == "open":
-        statement = statement.where(status.in_(["new", "claimed"]))
-    elif view == "mine":
-        statement = statement.where(col(ResponseTask.assignee_id) == user_id)
-    elif view != "all":
-        statement = statement.where(status == view)
-    return [_thread(settings, *row) for row in session.execute(statement)]
+    if view in ("open", "new", "all"):
+        status = func.coalesce(col(ResponseTask.status), "new")
+        if view != "all":
+            statement = statement.where(
+                status.in_(["new", "claimed"] if view == "open" else [view])
+            )
+        # Newest signal first: the queue's index serves this order, no sort over every signal.
+        statement = statement.order_by(col(db.Signal.created_at).desc(), col(db.Signal.id).desc())
+        statement = statement.offset(page * PAGE).limit(PAGE)
+        return [_thread(settings, *row) for row in session.execute(statement)]
+    # Taken threads: pick the page from the (small) tasks table, most recently changed first,
+    # rather than walking every signal to find a handful of tasks.
+    taken = core_select(col(ResponseTask.post_id))
+    if view == "mine":
+        taken = taken.where(col(ResponseTask.assignee_id) == user_id)
+    else:
+        taken = taken.where(col(ResponseTask.status) == view)
+    taken = taken.order_by(col(ResponseTask.updated_at).desc(), col(ResponseTask.id).desc())
+    post_ids = list(session.scalars(taken.offset(page * PAGE).limit(PAGE)))
+    rows = {
+        row[1].id: row for row in session.execute(statement.where(col(db.Post.id).in_(post_ids)))
+    }
+    return [_thread(settings, *rows[i]) for i in post_ids if i in rows]
 
 
 def _thread(
