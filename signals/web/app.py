@@ -135,6 +135,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings or WebSettings()
     app.state.templates = Jinja2Templates(env=environment())
+    app.state.login_throttle = auth.LoginThrottle()
 
     @app.middleware("http")
     async def _security_headers(
@@ -143,6 +144,8 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.url.path == "/docs":  # Swagger UI needs its CDN script and an inline call
             del response.headers["Content-Security-Policy"]
         return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -129,3 +131,29 @@ def require_role(*roles: str) -> Callable[[Request], CurrentUser]:
 
 
 any_user = require_role()
+
+
+class LoginThrottle:
+    """Refuses a user name after too many failed logins in a window (one process, in memory)."""
+
+    def __init__(self, attempts: int = 5, window_seconds: float = 900.0) -> None:
+        self.attempts = attempts
+        self.window = window_seconds
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            return len(self._recent(name)) >= self.attempts
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._failures[name] = [*self._recent(name), time.monotonic()]
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
+
+    def _recent(self, name: str) -> list[float]:
+        since = time.monotonic() - self.window
+        return [t for t in self._failures.get(name, []) if t > since]

@@ -48,12 +48,20 @@ def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    user = session.exec(select(User).where(User.name == name.strip())).first()
+    name = name.strip()
+    throttle: auth.LoginThrottle = request.app.state.login_throttle
+    context = {"login_csrf": request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), "next": next}
+    if throttle.blocked(name):
+        # Guessing passwords online stops here; the owner waits out the window.
+        context["error"] = "too many failed logins for this user; wait 15 minutes and try again"
+        return render(request, "login.html", context, status=429)
+    user = session.exec(select(User).where(User.name == name)).first()
     valid = verify_password(user.password_hash if user else None, password)
     if user is None or not valid or user.disabled:
-        context = {"login_csrf": request.cookies.get(auth.LOGIN_CSRF_COOKIE, ""), "next": next}
+        throttle.failed(name)
         context["error"] = "wrong user name or password"
         return render(request, "login.html", context, status=401)
+    throttle.succeeded(name)
     token = auth.start_session(session, user, request.app.state.settings.session_hours)
     session.commit()
     response = RedirectResponse(local_target(next, HOME.get(user.role, "/")), status_code=303)

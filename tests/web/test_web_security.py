@@ -228,3 +228,25 @@ def test_every_form_carries_the_session_csrf_token(as_user: Login, seeded: Seede
             forms += 1
             assert form.xpath("input[@name='csrf_token']/@value") == [ada.csrf], (path, form.action)
     assert forms > 20
+
+
+def test_repeated_failed_logins_lock_the_name_for_a_while(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        token = csrf_from(client.get("/login").text)
+        statuses = [
+            client.post(
+                "/login", data={"name": "mara", "password": f"guess{i}", "csrf_token": token}
+            ).status_code
+            for i in range(6)
+        ]
+        assert statuses == [401] * 5 + [429]
+        # Even the right password is refused until the window passes.
+        right = client.post(
+            "/login", data={"name": "mara", "password": PASSWORD, "csrf_token": token}
+        )
+        assert right.status_code == 429
+        assert "too many failed logins" in right.text
+        other = client.post(
+            "/login", data={"name": "cora", "password": PASSWORD, "csrf_token": token}
+        )
+        assert other.status_code == 303
