@@ -12,7 +12,7 @@ import httpx
 import lxml.html
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from webtools import Seeded, WebClient, add_signal
+from webtools import Seeded, WebClient, add_signal, seed
 
 from signals.store.models_web import ResponseTask
 
@@ -157,3 +157,40 @@ def test_inbox_csv_lists_the_view(as_user: Login, seeded: Seeded) -> None:
     assert [(int(r["post_id"]), r["status"], r["assignee"]) for r in rows] == [
         (seeded.post_ids[0], "claimed", "cora")
     ]
+
+
+def test_inbox_views_on_sqlite_and_postgresql(engine: Engine) -> None:
+    from signals.store.models_web import User
+    from signals.web import inbox
+    from signals.web.queue import decide, queue_item
+    from signals.web.settings import load_web_settings
+
+    seeded = seed(engine, signals=5)
+    settings = load_web_settings(None)
+    cora = seeded.user_ids["cora"]
+    with Session(engine) as session:
+        open_ = inbox.threads(session, settings, "open", cora)
+        assert [t.post.id for t in open_] == list(reversed(seeded.post_ids))
+        first, second, third = (
+            inbox.thread_for(session, settings, seeded.post_ids[i]) for i in range(3)
+        )
+        assert first and second and third
+        inbox.claim(session, first, cora)
+        inbox.set_status(session, second, cora, "responded", "https://example.com/r/1")
+        ada = session.get_one(User, seeded.user_ids["ada"])
+        inbox.assign(session, third, ada)
+        item = queue_item(session, seeded.signal_ids[4])
+        assert item is not None
+        decide(session, item, seeded.user_ids["mara"], "reject")
+        session.commit()
+    with Session(engine) as session:
+
+        def ids(view: str, user: int = cora) -> list[int | None]:
+            return [t.post.id for t in inbox.threads(session, settings, view, user)]
+
+        assert ids("open") == [seeded.post_ids[i] for i in (3, 2, 0)]  # 4 rejected, 1 answered
+        assert ids("claimed") == [seeded.post_ids[2], seeded.post_ids[0]]  # latest change first
+        assert ids("responded") == [seeded.post_ids[1]]
+        assert ids("mine") == [seeded.post_ids[1], seeded.post_ids[0]]
+        assert ids("mine", seeded.user_ids["ada"]) == [seeded.post_ids[2]]
+        assert ids("new") == [seeded.post_ids[3]]

@@ -250,3 +250,28 @@ def test_repeated_failed_logins_lock_the_name_for_a_while(server: LiveServer) ->
             "/login", data={"name": "cora", "password": PASSWORD, "csrf_token": token}
         )
         assert other.status_code == 303
+
+
+def test_expired_sessions_and_disabled_users_are_logged_out(
+    as_user: Login, sqlite_engine: Engine, seeded: Seeded
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from signals.store.models_web import User
+
+    mara, cora = as_user("mara"), as_user("cora")
+    assert mara.get("/review").status_code == 200
+    with Session(sqlite_engine) as session:
+        session.execute(
+            update(WebSession)
+            .where(WebSession.user_id == seeded.user_ids["mara"])  # type: ignore[arg-type]
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        session.execute(
+            update(User).where(User.name == "cora").values(disabled=True)  # type: ignore[arg-type]
+        )
+        session.commit()
+    assert mara.get("/review").status_code == 303
+    assert cora.get("/inbox").status_code == 303
