@@ -69,9 +69,9 @@ def safe_url(url: str | None) -> str | None:
     return url.strip()
 
 
-def when(value: datetime | None) -> str:
-    """A UTC time as text for pages."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else "unknown"
+def when(value: datetime | None, missing: str = "unknown") -> str:
+    """A UTC time as text for pages; missing when there is none."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else missing
 
 
 def duration(seconds: float) -> str:
