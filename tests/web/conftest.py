@@ -72,15 +72,27 @@ def as_user(server: LiveServer) -> Iterator[Callable[[str], WebClient]]:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Install Debian's chromium when a browser test is collected and it is missing.
+
+    Runs after collection, outside any test's timeout: a first install takes minutes. Only as
+    root (CI runs as root); elsewhere the browser tests skip and say how to install it.
+    """
+    wanted = any("chromium" in getattr(item, "fixturenames", ()) for item in items)
+    if not wanted or CHROMIUM.exists() or os.geteuid() != 0:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=900)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env, timeout=1800
+    )
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Debian's chromium, installed here when missing and we are root (CI installs nothing)."""
-    if not CHROMIUM.exists() and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=600)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=1200
-        )
+    """Debian's chromium (installed at collection when missing and we are root)."""
     if not CHROMIUM.exists():
+        if os.geteuid() == 0:
+            pytest.fail("apt-get install -y chromium did not install /usr/bin/chromium")
         pytest.skip("needs Debian's chromium: run `apt-get install -y chromium` as root")
     return CHROMIUM
