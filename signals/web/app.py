@@ -56,9 +56,12 @@ async def _identify_and_guard(request: Request) -> None:
 
 def local_target(target: str | None, default: str) -> str:
     """target when it is a path on this site, else default (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    # Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil" would leave the site.
+    if any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return default
+    return target
 
 
 def wants_json(request: Request) -> bool:

@@ -275,3 +275,13 @@ def test_expired_sessions_and_disabled_users_are_logged_out(
         session.commit()
     assert mara.get("/review").status_code == 303
     assert cora.get("/inbox").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example", "/\t/evil.example", "https://evil.example/"]
+)
+def test_return_paths_never_leave_the_site(target: str) -> None:
+    from signals.web.app import local_target
+
+    assert local_target(target, "/review") == "/review"
+    assert local_target("/inbox?view=mine", "/review") == "/inbox?view=mine"
