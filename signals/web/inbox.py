@@ -88,6 +88,8 @@ def threads(
         taken = taken.where(col(ResponseTask.status) == view)
     taken = taken.order_by(col(ResponseTask.updated_at).desc(), col(ResponseTask.id).desc())
     post_ids = list(session.scalars(taken.offset(page * PAGE).limit(PAGE)))
+    if not post_ids:  # an empty IN would still walk every signal
+        return []
     rows = {
         row[1].id: row for row in session.execute(statement.where(col(db.Post.id).in_(post_ids)))
     }
