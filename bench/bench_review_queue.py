@@ -2,8 +2,9 @@
 
 The bundled demo posts are real; to fill a store with 100,000 signals each is stored many times
 under a different id (a synthetic replication, for timing only, never data). A fifth of the
-posts carry a review decision, so the review-state filters have work to do. Prints the median
-and 95th percentile time of GET /review per scenario, and of the query alone. Usage:
+posts carry a review decision and a fiftieth a response task, so filters have work to do.
+Prints the median and 95th percentile time of GET /review per scenario, of the query alone,
+and of the other pages. Usage:
     .venv/bin/python bench/bench_review_queue.py [--signals 100000] [--db URL] [--repeat 30]
 """
 
@@ -33,7 +34,7 @@ from signals.demo import DEMO_DATA  # noqa: E402
 from signals.store import models as db  # noqa: E402
 from signals.store import schema  # noqa: E402
 from signals.store.engine import make_engine  # noqa: E402
-from signals.store.models_web import ReviewDecision, User  # noqa: E402
+from signals.store.models_web import ResponseTask, ReviewDecision, User  # noqa: E402
 from signals.web.queue import QueueFilter, queue_page  # noqa: E402
 from signals.web.settings import load_web_settings  # noqa: E402
 
@@ -55,10 +56,10 @@ def fill(engine: object, count: int) -> None:
             )
         session.commit()
         post_table, signal_table = db.table(db.Post), db.table(db.Signal)
-        review_table = db.table(ReviewDecision)
+        review_table, task_table = db.table(ReviewDecision), db.table(ResponseTask)
         for start in range(0, count, BATCH):
             size = min(BATCH, count - start)
-            post_rows, signal_rows, review_rows = [], [], []
+            post_rows, signal_rows, review_rows, task_rows = [], [], [], []
             for n in range(start, start + size):
                 post = posts[n % len(posts)]
                 when = now - timedelta(minutes=count - n)
@@ -105,10 +106,24 @@ def fill(engine: object, count: int) -> None:
                             "decided_at": when,
                         }
                     )
+                if rng.random() < 0.02:
+                    task_rows.append(
+                        {
+                            "post_id": n + 1,
+                            "signal_id": n + 1,
+                            "status": rng.choice(["claimed", "responded", "skipped"]),
+                            "assignee_id": 1,
+                            "deadline": when + timedelta(hours=2),
+                            "created_at": when,
+                            "updated_at": when,
+                        }
+                    )
             session.execute(post_table.insert(), post_rows)
             session.execute(signal_table.insert(), signal_rows)
             if review_rows:
                 session.execute(review_table.insert(), review_rows)
+            if task_rows:
+                session.execute(task_table.insert(), task_rows)
             session.commit()
 
 
@@ -131,6 +146,7 @@ OTHER_PAGES = {
     "signal detail": "/review/99999",
     "respond inbox (open)": "/inbox",
     "respond inbox (responded)": "/inbox?view=responded",
+    "respond inbox (mine)": "/inbox?view=mine",
     "dashboard (30 days)": "/dashboard",
 }
 

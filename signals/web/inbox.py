@@ -59,28 +59,36 @@ def threads(
     """Signals' threads for a view (open, mine, a status, all), newest first."""
     if view not in VIEWS:
         raise InputError(f"view must be one of {', '.join(VIEWS)}")
-    statement = (
+    if view not in ("open", "new", "all"):
+        return _taken(session, settings, view, user_id, page)
+    status = func.coalesce(col(ResponseTask.status), "new")
+    statement = _threads_statement().where(col(db.Signal.is_signal) == true())
+    if view != "all":
+        wanted = ["new", "claimed"] if view == "open" else [view]
+        statement = statement.where(status.in_(wanted))
+    # Newest signal first: the queue's index serves this order, no sort over every signal.
+    statement = statement.order_by(col(db.Signal.created_at).desc(), col(db.Signal.id).desc())
+    statement = statement.offset(page * PAGE).limit(PAGE)
+    return [_thread(settings, *row) for row in session.execute(statement)]
+
+
+def _threads_statement() -> Any:
+    """Signals with their post, source, task and assignee, less those reviewers turned down."""
+    return (
         core_select(db.Signal, db.Post, col(db.Source.name), ResponseTask, col(User.name))
         .join(db.Post, col(db.Post.id) == col(db.Signal.post_id))
         .join(db.Source, col(db.Source.id) == col(db.Post.source_id))
         .join(ResponseTask, col(ResponseTask.post_id) == col(db.Post.id), isouter=True)
         .join(User, col(User.id) == col(ResponseTask.assignee_id), isouter=True)
-        .where(col(db.Signal.is_signal) == true())
         # Posts a reviewer rejected or flagged as spam need no answer.
         .where(or_(latest_decision().is_(None), latest_decision().in_(["accept", "relabel"])))
     )
-    if view in ("open", "new", "all"):
-        status = func.coalesce(col(ResponseTask.status), "new")
-        if view != "all":
-            statement = statement.where(
-                status.in_(["new", "claimed"] if view == "open" else [view])
-            )
-        # Newest signal first: the queue's index serves this order, no sort over every signal.
-        statement = statement.order_by(col(db.Signal.created_at).desc(), col(db.Signal.id).desc())
-        statement = statement.offset(page * PAGE).limit(PAGE)
-        return [_thread(settings, *row) for row in session.execute(statement)]
-    # Taken threads: pick the page from the (small) tasks table, most recently changed first,
-    # rather than walking every signal to find a handful of tasks.
+
+
+def _taken(
+    session: Session, settings: WebSettings, view: str, user_id: int, page: int
+) -> list[Thread]:
+    """Claimed, responded, skipped or mine: the page comes from the (small) tasks table."""
     taken = core_select(col(ResponseTask.post_id))
     if view == "mine":
         taken = taken.where(col(ResponseTask.assignee_id) == user_id)
@@ -88,11 +96,12 @@ def threads(
         taken = taken.where(col(ResponseTask.status) == view)
     taken = taken.order_by(col(ResponseTask.updated_at).desc(), col(ResponseTask.id).desc())
     post_ids = list(session.scalars(taken.offset(page * PAGE).limit(PAGE)))
-    if not post_ids:  # an empty IN would still walk every signal
+    if not post_ids:
         return []
-    rows = {
-        row[1].id: row for row in session.execute(statement.where(col(db.Post.id).in_(post_ids)))
-    }
+    # Only the post ids constrain this query, so no planner walks every signal instead; a
+    # condition on is_signal here made SQLite do exactly that (it guessed it selective).
+    found = session.execute(_threads_statement().where(col(db.Signal.post_id).in_(post_ids)))
+    rows = {row[1].id: row for row in found if row[0].is_signal}
     return [_thread(settings, *rows[i]) for i in post_ids if i in rows]
 
 
