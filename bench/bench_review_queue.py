@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +164,10 @@ def main() -> None:
         schema.upgrade(engine)
         started = time.perf_counter()
         fill(engine, args.signals)
+        if engine.dialect.name == "postgresql":
+            # Fresh tables have no statistics until autovacuum runs; a live store has them.
+            with engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
         print(
             f"store: {engine.dialect.name}, {args.signals} signals filled in "
             f"{time.perf_counter() - started:.1f} s"

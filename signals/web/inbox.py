@@ -14,7 +14,7 @@ from signals.errors import InputError
 from signals.store import models as db
 from signals.store.columns import utcnow
 from signals.store.models_web import TASK_STATUSES, ResponseTask, User
-from signals.web.queue import latest_decision
+from signals.web.queue import before_newest, latest_decision, newest_cursor, rows_in_windows
 from signals.web.render import safe_url
 from signals.web.settings import Play, WebSettings
 
@@ -54,22 +54,30 @@ def deadline_for(settings: WebSettings, post: db.Post, play: Play | None) -> dat
 
 
 def threads(
-    session: Session, settings: WebSettings, view: str, user_id: int, page: int = 0
-) -> list[Thread]:
-    """Signals' threads for a view (open, mine, a status, all), newest first."""
+    session: Session, settings: WebSettings, view: str, user_id: int, after: str | None = None
+) -> tuple[list[Thread], str | None]:
+    """One page of a view (open, mine, a status, all) and the cursor of the next page."""
     if view not in VIEWS:
         raise InputError(f"view must be one of {', '.join(VIEWS)}")
     if view not in ("open", "new", "all"):
-        return _taken(session, settings, view, user_id, page)
+        return _taken(session, settings, view, user_id, after)
     status = func.coalesce(col(ResponseTask.status), "new")
-    statement = _threads_statement().where(col(db.Signal.is_signal) == true())
-    if view != "all":
-        wanted = ["new", "claimed"] if view == "open" else [view]
-        statement = statement.where(status.in_(wanted))
-    # Newest signal first: the queue's index serves this order, no sort over every signal.
-    statement = statement.order_by(col(db.Signal.created_at).desc(), col(db.Signal.id).desc())
-    statement = statement.offset(page * PAGE).limit(PAGE)
-    return [_thread(settings, *row) for row in session.execute(statement)]
+    wanted = ["new", "claimed"] if view == "open" else [view]
+
+    def page(cursor: str | None, limit: int) -> Any:
+        statement = _threads_statement().where(col(db.Signal.is_signal) == true())
+        if view != "all":
+            statement = statement.where(status.in_(wanted))
+        if cursor:
+            statement = statement.where(before_newest(cursor))
+        # Newest signal first: the order of the queue's index.
+        order = (col(db.Signal.created_at).desc(), col(db.Signal.id).desc())
+        return statement.order_by(*order).limit(limit + 1)
+
+    rows = rows_in_windows(session, "newest", page, PAGE, after)
+    found = [_thread(settings, *row) for row in rows[:PAGE]]
+    more = len(rows) > PAGE
+    return found, newest_cursor(found[-1].signal) if more and found else None
 
 
 def _threads_statement() -> Any:
@@ -86,23 +94,27 @@ def _threads_statement() -> Any:
 
 
 def _taken(
-    session: Session, settings: WebSettings, view: str, user_id: int, page: int
-) -> list[Thread]:
+    session: Session, settings: WebSettings, view: str, user_id: int, after: str | None
+) -> tuple[list[Thread], str | None]:
     """Claimed, responded, skipped or mine: the page comes from the (small) tasks table."""
     taken = core_select(col(ResponseTask.post_id))
     if view == "mine":
         taken = taken.where(col(ResponseTask.assignee_id) == user_id)
     else:
         taken = taken.where(col(ResponseTask.status) == view)
+    offset = int(after) if after and after.isdigit() else 0
     taken = taken.order_by(col(ResponseTask.updated_at).desc(), col(ResponseTask.id).desc())
-    post_ids = list(session.scalars(taken.offset(page * PAGE).limit(PAGE)))
+    post_ids = list(session.scalars(taken.offset(offset).limit(PAGE + 1)))
+    more = len(post_ids) > PAGE
+    post_ids = post_ids[:PAGE]
     if not post_ids:
-        return []
+        return [], None
     # Only the post ids constrain this query, so no planner walks every signal instead; a
     # condition on is_signal here made SQLite do exactly that (it guessed it selective).
     found = session.execute(_threads_statement().where(col(db.Signal.post_id).in_(post_ids)))
     rows = {row[1].id: row for row in found if row[0].is_signal}
-    return [_thread(settings, *rows[i]) for i in post_ids if i in rows]
+    threads = [_thread(settings, *rows[i]) for i in post_ids if i in rows]
+    return threads, str(offset + PAGE) if more else None
 
 
 def _thread(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -165,9 +165,23 @@ def _sort_key(qf: QueueFilter) -> Any:
 
 def _before(qf: QueueFilter, cursor: str) -> Any:
     """Rows after the cursor in page order (keyset pagination)."""
-    key = _sort_key(qf)
-    value, ident = _decode_cursor(cursor, qf.sort)
+    return _before_key(_sort_key(qf), qf.sort, cursor)
+
+
+def _before_key(key: Any, sort: str, cursor: str) -> Any:
+    value, ident = _decode_cursor(cursor, sort)
     return or_(key < value, and_(key == value, col(db.Signal.id) < ident))
+
+
+def before_newest(cursor: str) -> Any:
+    """Signals after a cursor of a newest-first list."""
+    return _before_key(col(db.Signal.created_at), "newest", cursor)
+
+
+def newest_cursor(signal: db.Signal) -> str:
+    """The cursor just past a signal in a newest-first list."""
+    assert signal.id is not None
+    return _cursor_for(signal.created_at, signal.id)
 
 
 def queue_statement(qf: QueueFilter) -> Any:
@@ -223,16 +237,32 @@ def queue_page(session: Session, qf: QueueFilter) -> QueuePage:
 
 
 def _rows_by_windows(session: Session, qf: QueueFilter) -> list[Any]:
-    """Rows for label filters, one window of the index at a time.
+    """Rows for label filters, one window of the index at a time (see rows_in_windows)."""
 
-    PostgreSQL cannot estimate how many JSON lists hold a label, guesses "almost none", and then
-    sorts every signal instead of walking the index. Bounding each query to the next WINDOW
-    signals in page order keeps every query small on both databases.
+    def page(after: str | None, limit: int) -> Any:
+        return queue_statement(replace(qf, after=after, limit=limit))
+
+    return rows_in_windows(session, qf.sort, page, qf.limit, qf.after)
+
+
+def rows_in_windows(
+    session: Session,
+    sort: str,
+    page: Callable[[str | None, int], Any],
+    limit: int,
+    after: str | None,
+) -> list[Any]:
+    """Up to limit + 1 rows of page(after, limit), walking signals one window at a time.
+
+    page(after, limit) builds an ordered statement of at most limit + 1 rows after a cursor.
+    For conditions a planner cannot estimate (labels inside JSON lists, "no review or an
+    accepting one") PostgreSQL guesses "almost no rows" and sorts every signal instead of
+    walking the index. Bounding each query to the next WINDOW signals in page order keeps every
+    query small on both databases.
     """
-    key = _sort_key(qf)
+    key = col(db.Signal.confidence) if sort == "score" else col(db.Signal.created_at)
     rows: list[Any] = []
-    after = qf.after
-    while len(rows) <= qf.limit:
+    while len(rows) <= limit:
         bounds = (
             core_select(key, col(db.Signal.id))
             .where(col(db.Signal.is_signal) == true())
@@ -240,14 +270,13 @@ def _rows_by_windows(session: Session, qf: QueueFilter) -> list[Any]:
             .limit(WINDOW)
         )
         if after:
-            bounds = bounds.where(_before(qf, after))
+            bounds = bounds.where(_before_key(key, sort, after))
         window = session.execute(bounds).all()
         if not window:
             break
         last_key, last_id = window[-1]
-        wanted = replace(qf, after=after, limit=qf.limit - len(rows))
         inside = or_(key > last_key, and_(key == last_key, col(db.Signal.id) >= last_id))
-        rows += list(session.execute(queue_statement(wanted).where(inside)))
+        rows += list(session.execute(page(after, limit - len(rows)).where(inside)))
         if len(window) < WINDOW:
             break
         after = _cursor_for(last_key, last_id)

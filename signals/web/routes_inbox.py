@@ -25,10 +25,10 @@ DbSession = Annotated[Session, Depends(db_session)]
 
 @router.get("/inbox")
 def inbox_page(
-    request: Request, user: Manager, session: DbSession, view: str = "open", page: int = 0
+    request: Request, user: Manager, session: DbSession, view: str = "open", after: str = ""
 ) -> Response:
     settings = request.app.state.settings
-    found = inbox.threads(session, settings, view, user.id, max(0, page))
+    found, next_cursor = inbox.threads(session, settings, view, user.id, after or None)
     return render(
         request,
         "inbox.html",
@@ -36,8 +36,7 @@ def inbox_page(
             "threads": found,
             "view": view,
             "views": inbox.VIEWS,
-            "page": max(0, page),
-            "more": len(found) == inbox.PAGE,
+            "next_cursor": next_cursor,
             "now": utcnow(),
             "managers": inbox.community_managers(session),
             "safe_url": safe_url,
@@ -50,9 +49,9 @@ def inbox_csv(request: Request, user: Manager, session: DbSession, view: str = "
     settings = request.app.state.settings
 
     def rows() -> Iterator[list[Any]]:
-        page = 0
+        cursor: str | None = None
         while True:
-            found = inbox.threads(session, settings, view, user.id, page)
+            found, cursor = inbox.threads(session, settings, view, user.id, cursor)
             for t in found:
                 yield [
                     t.post.id,
@@ -67,9 +66,8 @@ def inbox_csv(request: Request, user: Manager, session: DbSession, view: str = "
                     format_utc(t.deadline),
                     t.task.reply_url if t.task else "",
                 ]
-            if len(found) < inbox.PAGE:
+            if cursor is None:
                 return
-            page += 1
 
     header = ["post_id", "published", "source", "community", "url", "title", "status"]
     header += ["assignee", "play", "deadline", "reply_url"]

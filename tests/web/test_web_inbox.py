@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import lxml.html
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from webtools import Seeded, WebClient, add_signal, seed
@@ -169,8 +170,9 @@ def test_inbox_views_on_sqlite_and_postgresql(engine: Engine) -> None:
     settings = load_web_settings(None)
     cora = seeded.user_ids["cora"]
     with Session(engine) as session:
-        open_ = inbox.threads(session, settings, "open", cora)
+        open_, cursor = inbox.threads(session, settings, "open", cora)
         assert [t.post.id for t in open_] == list(reversed(seeded.post_ids))
+        assert cursor is None
         first, second, third = (
             inbox.thread_for(session, settings, seeded.post_ids[i]) for i in range(3)
         )
@@ -186,7 +188,7 @@ def test_inbox_views_on_sqlite_and_postgresql(engine: Engine) -> None:
     with Session(engine) as session:
 
         def ids(view: str, user: int = cora) -> list[int | None]:
-            return [t.post.id for t in inbox.threads(session, settings, view, user)]
+            return [t.post.id for t in inbox.threads(session, settings, view, user)[0]]
 
         assert ids("open") == [seeded.post_ids[i] for i in (3, 2, 0)]  # 4 rejected, 1 answered
         assert ids("claimed") == [seeded.post_ids[2], seeded.post_ids[0]]  # latest change first
@@ -194,3 +196,37 @@ def test_inbox_views_on_sqlite_and_postgresql(engine: Engine) -> None:
         assert ids("mine") == [seeded.post_ids[1], seeded.post_ids[0]]
         assert ids("mine", seeded.user_ids["ada"]) == [seeded.post_ids[2]]
         assert ids("new") == [seeded.post_ids[3]]
+
+
+def test_inbox_pages_walk_every_thread_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from signals.web import inbox
+    from signals.web import queue as queue_module
+    from signals.web.settings import load_web_settings
+
+    seeded = seed(engine, signals=7)
+    monkeypatch.setattr(inbox, "PAGE", 2)
+    monkeypatch.setattr(queue_module, "WINDOW", 3)
+    settings = load_web_settings(None)
+    cora = seeded.user_ids["cora"]
+    with Session(engine) as session:
+        for index in (1, 3, 4):
+            found = inbox.thread_for(session, settings, seeded.post_ids[index])
+            assert found is not None
+            inbox.claim(session, found, cora)
+        session.commit()
+        for view, expected in (
+            ("open", list(reversed(seeded.post_ids))),
+            ("new", [seeded.post_ids[i] for i in (6, 5, 2, 0)]),
+            ("claimed", [seeded.post_ids[i] for i in (4, 3, 1)]),
+        ):
+            seen: list[int | None] = []
+            cursor: str | None = None
+            while True:
+                page, cursor = inbox.threads(session, settings, view, cora, cursor)
+                assert len(page) <= 2
+                seen += [t.post.id for t in page]
+                if cursor is None:
+                    break
+            assert seen == expected, view
