@@ -39,11 +39,15 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-async def _identify_and_guard(request: Request) -> None:
-    """Runs before every route: who is logged in, and the CSRF check on every state change."""
+def _identify(request: Request) -> None:
+    """Runs before every route (in the thread pool, it queries): who is logged in."""
     token = request.cookies.get(auth.SESSION_COOKIE)
     with Session(request.app.state.engine) as session:
         request.state.user = auth.user_for_token(session, token)
+
+
+async def _guard(request: Request) -> None:
+    """Runs before every route, after _identify: the CSRF check on every state change."""
     if request.method in auth.SAFE_METHODS:
         return
     given = await auth.submitted_csrf(request)
@@ -131,7 +135,7 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="buying-signals",
         version=_version(),
-        dependencies=[Depends(_identify_and_guard)],
+        dependencies=[Depends(_identify), Depends(_guard)],
         # The read API keeps its docs at /docs (see DESIGN.md); the pages have no schema to show.
         redoc_url=None,
     )
