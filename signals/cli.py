@@ -206,10 +206,11 @@ def demo(
 
 
 # Command groups of each area register themselves; their heavy imports stay inside the commands.
-from signals import cli_delivery, cli_sources  # noqa: E402
+from signals import cli_delivery, cli_sources, cli_web  # noqa: E402
 
 cli_sources.register(app)
 cli_delivery.register(app)
+cli_web.register(app)
 
 
 def main() -> None:

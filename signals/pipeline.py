@@ -98,7 +98,9 @@ def sync_sources(engine: Engine, configs: Sequence[SourceConfig]) -> None:
                 # A different feed is a different stream: its old validators mean nothing.
                 row.kind, row.settings = config.kind, dict(config.settings)
                 row.cursor_etag = row.cursor_last_modified = row.cursor_position = None
-            row.enabled = config.enabled
+            # The configuration can disable a source; a pause set in the web app survives a sync.
+            if not config.enabled:
+                row.enabled = False
 
 
 def crawl(

@@ -179,4 +179,5 @@ class Activity(SQLModel, table=True):
     created_at: datetime = _created()
 
 
-from signals.store import models_delivery  # noqa: E402,F401
+# Each area's tables live in its own module; importing them here registers them on the metadata.
+from signals.store import models_delivery, models_web  # noqa: E402,F401

@@ -57,8 +57,8 @@ class AlertSubscription(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # The web helper's users table; the foreign key is added when the branches merge.
-    user_id: int | None = Field(default=None, index=True)
+    # A web user's own subscription; removed with the user.
+    user_id: int | None = _foreign_key("users.id", "CASCADE", nullable=True)
     channel: str  # "slack" | "email"
     target: str
     mode: str = "immediate"  # "immediate" | "digest"

@@ -11,6 +11,7 @@ from receivers import HttpReceiver, SmtpReceiver
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlmodel import Session as ModelSession
 from store_rows import add_signal
 
 from signals.delivery import alerts, runner, webhook
@@ -23,6 +24,7 @@ from signals.delivery.settings import (
     SmtpSettings,
 )
 from signals.errors import ConfigError
+from signals.web.passwords import add_user
 from sources import HttpClient
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -256,9 +258,16 @@ def test_each_user_chooses_immediate_or_digest(
     engine: Engine, smtp: SmtpReceiver, http: HttpClient
 ) -> None:
     settings = _settings(smtp)
+    with ModelSession(engine) as users:
+        rep = add_user(users, "rep", "marketer", "correct horse battery staple")
+        manager = add_user(users, "cm", "community-manager", "correct horse battery staple")
+        users.commit()
+        rep_id, manager_id = rep.id, manager.id
     with Session(engine) as session, session.begin():
-        alerts.subscribe(session, "email", "rep@example.com", "immediate", user_id=1)
-        alerts.subscribe(session, "email", "cm@example.com", "digest", user_id=2, digest_minutes=30)
+        alerts.subscribe(session, "email", "rep@example.com", "immediate", user_id=rep_id)
+        alerts.subscribe(
+            session, "email", "cm@example.com", "digest", user_id=manager_id, digest_minutes=30
+        )
         for n in range(3):
             add_signal(session, n, T0, author=f"buyer{n}", account=None)
     _run(engine, http, settings, T0)

@@ -13,7 +13,7 @@ from alembic import op
 import signals.store.columns
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -33,6 +33,12 @@ def upgrade() -> None:
             "last_digest_at", signals.store.columns.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("created_at", signals.store.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_alert_subscriptions_user_id_users"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert_subscriptions")),
         sa.UniqueConstraint("channel", "target", name="uq_alert_subscriptions_channel_target"),
     )
