@@ -124,6 +124,10 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     domain: str | None = Field(default=None, unique=True)
+    industry: str | None = None
+    employees: int | None = None
+    region: str | None = None
+    buyer_stage: str | None = None
     created_at: datetime = _created()
 
 
@@ -134,8 +138,17 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str
-    email: str | None = None
+    email: str | None = Field(default=None, index=True)
     account_id: int | None = _foreign_key("accounts.id", "SET NULL", nullable=True)
+    title: str | None = None
+    committee_role: str | None = None
+    owner: str | None = None
+    region: str | None = None
+    website: str | None = None
+    lifecycle_stage: str = "MAL"
+    buyer_stage: str | None = None
+    # Set while merged into another contact; the ledger can undo it (signals contacts unmerge).
+    merged_into_id: int | None = _foreign_key("contacts.id", "SET NULL", nullable=True)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -175,3 +188,6 @@ class Activity(SQLModel, table=True):
     weight: float
     occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = _created()
+
+
+from signals.store import models_people  # noqa: E402,F401
