@@ -1,4 +1,4 @@
-"""Tables of the people area: merges, inferred attributes, scores, stages, tasks, events, erasure."""
+"""Tables of the people area: merges, inferred hints, scores, stages, tasks, events, erasure."""
 
 from __future__ import annotations
 

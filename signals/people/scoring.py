@@ -1,0 +1,451 @@
+"""Lead scoring: fit grade A-D x activity band 1-4, with decay, daily caps and sub-scores.
+
+Activity points are the activity's weight (kind weight x classifier confidence, fixed at post
+time) x the daily-cap factor of its (kind, UTC day) x 0.5 ** (age / half-life of its kind).
+A stored score keeps its points per kind as of `as_of`; a later time only multiplies each kind
+by its decay, so a new activity updates a score in O(activities that day) instead of O(log).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signals.people import config as people_config
+from signals.people.config import ScoringConfig
+from signals.store import models as db
+from signals.store.columns import utcnow
+from signals.store.models_people import AccountScore, ContactScore, InferredAttribute
+
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """What scoring needs of one activity."""
+
+    id: int
+    contact_id: int
+    kind: str
+    weight: float
+    occurred_at: datetime
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoredActivity:
+    """One activity's contribution at a moment: its cap factor, decay and points."""
+
+    activity: ActivityRow
+    cap_factor: float
+    decay: float
+    points: float
+
+
+@dataclass(frozen=True)
+class FitMatch:
+    """A fit rule that matched, on which value, and whether that value was inferred."""
+
+    rule: str
+    field: str
+    value: str
+    points: float
+    inferred: bool
+
+
+@dataclass
+class Fit:
+    """A contact's fit: points, grade and the rules behind them."""
+
+    points: float = 0.0
+    grade: str = "D"
+    matches: list[FitMatch] = field(default_factory=list)
+
+
+def band_for(points: float, thresholds: tuple[float, float, float]) -> int:
+    """Band 1 (hottest) .. 4 for points."""
+    for band, threshold in enumerate(thresholds, start=1):
+        if points >= threshold:
+            return band
+    return 4
+
+
+def grade_for(points: float, thresholds: tuple[float, float, float]) -> str:
+    """Grade A (best fit) .. D for fit points."""
+    for grade, threshold in zip("ABC", thresholds, strict=True):
+        if points >= threshold:
+            return grade
+    return "D"
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def score_activities(
+    rows: Iterable[ActivityRow], as_of: datetime, config: ScoringConfig
+) -> list[ScoredActivity]:
+    """Each activity up to as_of with its daily-cap factor, decay and points."""
+    groups: dict[tuple[int, str, datetime], list[ActivityRow]] = defaultdict(list)
+    for row in rows:
+        if row.occurred_at <= as_of:
+            groups[(row.contact_id, row.kind, _day(row.occurred_at))].append(row)
+    scored = []
+    for (_contact, kind, _day_start), members in groups.items():
+        kind_type = config.activity_type(kind)
+        total = sum(r.weight for r in members)
+        factor = min(1.0, kind_type.daily_cap / total) if total > 0 else 1.0
+        for row in members:
+            decay = kind_type.decay((as_of - row.occurred_at).total_seconds() / DAY)
+            scored.append(ScoredActivity(row, factor, decay, row.weight * factor * decay))
+    scored.sort(key=lambda s: (s.activity.occurred_at, s.activity.id))
+    return scored
+
+
+def _sums(
+    scored: Iterable[ScoredActivity],
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    by_kind: dict[str, float] = defaultdict(float)
+    by_category: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for item in scored:
+        by_kind[item.activity.kind] += item.points
+        for category in item.activity.categories:
+            by_category[category][item.activity.kind] += item.points
+    return dict(by_kind), {c: dict(k) for c, k in by_category.items()}
+
+
+def decayed(
+    by_kind: dict[str, float], since: datetime, until: datetime, config: ScoringConfig
+) -> dict[str, float]:
+    """Points per kind at since, carried forward to until."""
+    days = (until - since).total_seconds() / DAY
+    return {k: v * config.activity_type(k).decay(days) for k, v in by_kind.items()}
+
+
+def activity_rows(
+    session: Session,
+    contact_ids: Sequence[int] | None,
+    config: ScoringConfig,
+    day: tuple[str, datetime] | None = None,
+) -> list[ActivityRow]:
+    """The activity log of some contacts (all when None), with each one's product categories."""
+    activity = db.Activity
+    statement = select(
+        activity.id,
+        activity.contact_id,
+        activity.kind,
+        activity.weight,
+        activity.occurred_at,
+        db.Signal.products,
+    ).outerjoin(db.Signal, db.Signal.id == activity.signal_id)
+    if contact_ids is not None:
+        statement = statement.where(activity.contact_id.in_(contact_ids))  # type: ignore[attr-defined]
+    if day is not None:
+        kind, start = day
+        statement = statement.where(activity.kind == kind)
+        statement = statement.where(activity.occurred_at >= start)
+        statement = statement.where(activity.occurred_at < start + timedelta(days=1))
+    rows = []
+    for aid, contact_id, kind, weight, occurred_at, products in session.execute(statement):
+        categories = sorted(
+            {
+                config.product_categories[p.lower()]
+                for p in products or ()
+                if p.lower() in config.product_categories
+            }
+        )
+        rows.append(ActivityRow(aid, contact_id, kind, weight, occurred_at, tuple(categories)))
+    return rows
+
+
+def fit_for(session: Session, contact: db.Contact, config: ScoringConfig) -> Fit:
+    """Fit points and grade from the contact's and account's fields, else inferred attributes."""
+    account = session.get(db.Account, contact.account_id) if contact.account_id else None
+    inferred: dict[str, list[str]] = defaultdict(list)
+    statement = select(InferredAttribute.attribute, InferredAttribute.value).where(
+        InferredAttribute.contact_id == contact.id
+    )
+    if account is not None:
+        statement = statement.union_all(
+            select(InferredAttribute.attribute, InferredAttribute.value).where(
+                InferredAttribute.account_id == account.id
+            )
+        )  # type: ignore[assignment]
+    for attribute, value in session.execute(statement):
+        inferred[attribute].append(value)
+    values = _fit_values(contact, account, inferred, config)
+    fit = Fit()
+    for rule in config.fit:
+        known = values.get(rule.field)
+        if known is None:
+            continue
+        value, is_inferred = known
+        if _matches(rule, value):
+            fit.matches.append(FitMatch(rule.name, rule.field, value, rule.points, is_inferred))
+            fit.points += rule.points
+    fit.grade = grade_for(fit.points, config.grades)
+    return fit
+
+
+def _fit_values(
+    contact: db.Contact,
+    account: db.Account | None,
+    inferred: dict[str, list[str]],
+    config: ScoringConfig,
+) -> dict[str, tuple[str, bool]]:
+    from signals.people.accounts import committee_role
+
+    values: dict[str, tuple[str, bool]] = {}
+
+    def put(name: str, explicit: object, guesses: list[str]) -> None:
+        if explicit not in (None, ""):
+            values[name] = (str(explicit), False)
+        elif guesses:
+            values[name] = (guesses[0], True)
+
+    put("title", contact.title, inferred.get("role", []))
+    roles = [r for r in (committee_role(t, config) for t in inferred.get("role", [])) if r]
+    put("committee_role", contact.committee_role, roles)
+    sizes = sorted(
+        (
+            s
+            for s in inferred.get("company_size", []) + inferred.get("team_size", [])
+            if s.isdigit()
+        ),
+        key=int,
+        reverse=True,
+    )
+    put("company_size", account.employees if account else None, sizes)
+    put("industry", account.industry if account else None, inferred.get("industry", []))
+    put("region", contact.region or (account.region if account else None), [])
+    return values
+
+
+def _matches(rule: people_config.FitRule, value: str) -> bool:
+    if rule.field == "company_size":
+        try:
+            number = float(value)
+        except ValueError:
+            return False
+        return (rule.min is None or number >= rule.min) and (rule.max is None or number <= rule.max)
+    lowered = value.lower()
+    return any(cue in lowered for cue in rule.any)
+
+
+def compute(
+    session: Session,
+    contact_id: int,
+    as_of: datetime | None = None,
+    config: ScoringConfig | None = None,
+) -> tuple[ContactScore, list[ScoredActivity], Fit]:
+    """A contact's score as of a moment, from the activity log (nothing is written)."""
+    config = config or people_config.active()
+    as_of = as_of or utcnow()
+    contact = session.get_one(db.Contact, contact_id)
+    scored = score_activities(activity_rows(session, [contact_id], config), as_of, config)
+    fit = fit_for(session, contact, config)
+    return _score_row(contact_id, fit, scored, as_of, config), scored, fit
+
+
+def _score_row(
+    contact_id: int,
+    fit: Fit,
+    scored: Sequence[ScoredActivity],
+    as_of: datetime,
+    config: ScoringConfig,
+) -> ContactScore:
+    by_kind, by_category = _sums(scored)
+    return _row(contact_id, fit, by_kind, by_category, as_of, config)
+
+
+def _row(
+    contact_id: int,
+    fit: Fit,
+    by_kind: dict[str, float],
+    by_category: dict[str, dict[str, float]],
+    as_of: datetime,
+    config: ScoringConfig,
+) -> ContactScore:
+    points = sum(by_kind.values())
+    band = band_for(points, config.bands)
+    return ContactScore(
+        contact_id=contact_id,
+        fit_grade=fit.grade,
+        fit_points=fit.points,
+        points=points,
+        by_kind=by_kind,
+        by_category=by_category,
+        band=band,
+        cell=f"{fit.grade}{band}",
+        as_of=as_of,
+    )
+
+
+def category_points(score: ContactScore) -> dict[str, float]:
+    """Sub-score per product category."""
+    return {c: sum(kinds.values()) for c, kinds in score.by_category.items()}
+
+
+def _store(session: Session, row: ContactScore) -> ContactScore:
+    existing = session.get(ContactScore, row.contact_id)
+    if existing is None:
+        session.add(row)
+        return row
+    for name in (
+        "fit_grade",
+        "fit_points",
+        "points",
+        "by_kind",
+        "by_category",
+        "band",
+        "cell",
+        "as_of",
+    ):
+        setattr(existing, name, getattr(row, name))
+    return existing
+
+
+def refresh_contacts(
+    session: Session,
+    contact_ids: Iterable[int],
+    now: datetime | None = None,
+    reason: str = "rescored",
+) -> None:
+    """Recompute and store some contacts' scores from their logs, then their stages."""
+    from signals.people import stages
+
+    config = people_config.active()
+    now = now or utcnow()
+    accounts = set()
+    for contact_id in sorted(set(contact_ids)):
+        contact = session.get(db.Contact, contact_id)
+        if contact is None:
+            continue
+        if contact.merged_into_id is not None:
+            if (gone := session.get(ContactScore, contact_id)) is not None:
+                session.delete(gone)
+            accounts.add(contact.account_id)
+            continue
+        row, _scored, _fit = compute(session, contact_id, now, config)
+        stored = _store(session, row)
+        stages.update_contact(session, contact, stored, now, config, reason)
+        accounts.add(contact.account_id)
+    session.flush()
+    for account_id in accounts:
+        if account_id is not None:
+            refresh_account(session, account_id, now, config)
+
+
+def apply_activity(session: Session, activity_id: int, now: datetime | None = None) -> ContactScore:
+    """Fold one new activity into its contact's stored score (incremental; < 10 ms target)."""
+    from signals.people import stages
+
+    config = people_config.active()
+    now = now or utcnow()
+    activity = session.get_one(db.Activity, activity_id)
+    contact = session.get_one(db.Contact, activity.contact_id)
+    stored = session.get(ContactScore, activity.contact_id)
+    if stored is None or stored.as_of > now:
+        refresh_contacts(session, [activity.contact_id], now, reason="new activity")
+        return session.get_one(ContactScore, activity.contact_id)
+    by_kind = decayed(dict(stored.by_kind), stored.as_of, now, config)
+    by_category = {
+        c: decayed(dict(k), stored.as_of, now, config) for c, k in stored.by_category.items()
+    }
+    # The activity's day group: its cap factor is shared, so the whole day is recounted.
+    day = activity_rows(
+        session, [activity.contact_id], config, (activity.kind, _day(activity.occurred_at))
+    )
+    before = score_activities([r for r in day if r.id != activity_id], now, config)
+    after = score_activities(day, now, config)
+    for sign, items in ((-1.0, before), (1.0, after)):
+        for item in items:
+            by_kind[item.activity.kind] = by_kind.get(item.activity.kind, 0.0) + sign * item.points
+            for category in item.activity.categories:
+                kinds = by_category.setdefault(category, {})
+                kinds[item.activity.kind] = kinds.get(item.activity.kind, 0.0) + sign * item.points
+    fit = fit_for(session, contact, config)
+    row = _store(session, _row(activity.contact_id, fit, by_kind, by_category, now, config))
+    stages.update_contact(session, contact, row, now, config, "new activity", activity)
+    if contact.account_id is not None:
+        refresh_account(session, contact.account_id, now, config)
+    return row
+
+
+def account_points(
+    session: Session, account_id: int, now: datetime, config: ScoringConfig
+) -> tuple[float, int]:
+    """Role-weighted sum over the account's active contacts (quiet ones do not dilute it)."""
+    statement = (
+        select(ContactScore, db.Contact.committee_role)
+        .join(db.Contact, db.Contact.id == ContactScore.contact_id)
+        .where(db.Contact.account_id == account_id)
+        .where(db.Contact.merged_into_id.is_(None))  # type: ignore[union-attr]
+    )
+    total, active = 0.0, 0
+    for score, role in session.execute(statement):
+        points = sum(decayed(dict(score.by_kind), score.as_of, now, config).values())
+        if points < config.account_active_points or points <= 0:
+            continue
+        active += 1
+        total += points * config.role_weights.get(role or "unknown", config.role_weights["unknown"])
+    return total, active
+
+
+def refresh_account(
+    session: Session, account_id: int, now: datetime, config: ScoringConfig | None = None
+) -> AccountScore:
+    """Recompute and store an account's score and buyer stage."""
+    from signals.people import stages
+
+    config = config or people_config.active()
+    points, active = account_points(session, account_id, now, config)
+    row = session.get(AccountScore, account_id)
+    band = band_for(points, config.account_bands)
+    if row is None:
+        row = AccountScore(
+            account_id=account_id, points=points, band=band, active_contacts=active, as_of=now
+        )
+        session.add(row)
+    else:
+        row.points, row.band, row.active_contacts, row.as_of = points, band, active, now
+    stages.update_account(session, account_id, now, config)
+    return row
+
+
+def rescore_all(session: Session, now: datetime | None = None) -> int:
+    """Every live contact's score from scratch in one pass over the log; returns contacts scored."""
+    config = people_config.active()
+    now = now or utcnow()
+    by_contact: dict[int, list[ActivityRow]] = defaultdict(list)
+    for row in activity_rows(session, None, config):
+        by_contact[row.contact_id].append(row)
+    contacts = session.scalars(select(db.Contact).where(db.Contact.merged_into_id.is_(None)))  # type: ignore[union-attr]
+    count = 0
+    fits = _fits_in_bulk(session, config)
+    for contact in contacts:
+        assert contact.id is not None
+        scored = score_activities(by_contact.get(contact.id, ()), now, config)
+        fit = fits.get(contact.id) or fit_for(session, contact, config)
+        _store(session, _score_row(contact.id, fit, scored, now, config))
+        count += 1
+    session.flush()
+    return count
+
+
+def _fits_in_bulk(session: Session, config: ScoringConfig) -> dict[int, Fit]:
+    """Fits of contacts with nothing to match (no account, title or inferred hint): grade D."""
+    hinted = set(session.scalars(select(InferredAttribute.contact_id).distinct()))
+    plain = select(db.Contact.id).where(
+        db.Contact.account_id.is_(None),
+        db.Contact.title.is_(None),  # type: ignore[union-attr]
+        db.Contact.committee_role.is_(None),
+        db.Contact.region.is_(None),  # type: ignore[union-attr]
+    )
+    empty = grade_for(0.0, config.grades)
+    return {cid: Fit(0.0, empty) for cid in session.scalars(plain) if cid not in hinted}
