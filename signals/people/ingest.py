@@ -1,0 +1,144 @@
+"""The pipeline's merge step: signals become typed activities, hints, scores, stages and tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signals.identity import Author, resolve_identities
+from signals.people import clock, erasure, identities, plays, publish, scoring, segment
+from signals.people import config as people_config
+from signals.store import models as db
+from signals.store.bulk import insert_ignoring_duplicates
+from signals.store.columns import utcnow
+from signals.store.models import table
+from signals.store.models_people import InferredAttribute
+
+if TYPE_CHECKING:
+    from classifiers import Classification
+    from classifiers.org_hints import OrgHintExtractor
+
+
+def activity_kind(
+    classification: Classification, post: db.Post, config: people_config.ScoringConfig
+) -> str:
+    """The strongest intent by configured weight; else comment (a reply) or post."""
+    intents = [i for i in classification.intents if i in config.activity]
+    if intents:
+        return max(intents, key=lambda i: config.activity[i].weight)
+    return "comment" if post.parent_external_id else "post"
+
+
+@lru_cache(maxsize=1)
+def _extractor(tools: tuple[str, ...]) -> OrgHintExtractor:
+    from classifiers.org_hints import OrgHintExtractor
+
+    return OrgHintExtractor(tools)
+
+
+def merge_signals(
+    session: Session,
+    authored: Sequence[tuple[db.Post, Classification, Author]],
+    signal_ids: dict[int, int],
+) -> int:
+    """Activities for new signals on their authors' contacts, then hints, scores, plays, events.
+
+    Authors on the forget list get nothing. Returns the number of new activities.
+    """
+    config = people_config.active()
+    now = clock.now()
+    authored = [
+        (p, c, a) for p, c, a in authored if not erasure.is_forgotten(session, a.platform, a.handle)
+    ]
+    known = _known_identities(session, [a for _, _, a in authored])
+    found = resolve_identities(session, (a for _, _, a in authored))
+    identities.propose_same_handles(session, [i for key, i in found.items() if key not in known])
+    rows: list[dict[str, Any]] = []
+    for post, classification, author in authored:
+        assert post.id is not None
+        identity = found[(author.platform, author.handle)]
+        kind = activity_kind(classification, post, config)
+        contact = identities.live(session, identity.contact_id)
+        rows.append(
+            {
+                "contact_id": contact.id,
+                "identity_id": identity.id,
+                "post_id": post.id,
+                "signal_id": signal_ids[post.id],
+                "kind": kind,
+                "stage": classification.stage,
+                "intents": list(classification.intents),
+                "weight": config.activity_type(kind).weight * classification.confidence,
+                "occurred_at": post.published_at or post.fetched_at,
+                "created_at": utcnow(),
+            }
+        )
+    inserted = insert_ignoring_duplicates(
+        session,
+        table(db.Activity),
+        rows,
+        ("post_id", "contact_id", "kind"),
+        returning=("id", "post_id"),
+    )
+    by_post = {post.id: (post, c) for post, c, _ in authored}
+    _store_hints(
+        session, [(by_post[pid][0], cid) for pid, cid in _contacts_of(session, inserted)], config
+    )
+    for activity_id, post_id in sorted(inserted, key=lambda row: row[1]):
+        post, classification = by_post[post_id]
+        activity = session.get_one(db.Activity, activity_id)
+        score = scoring.apply_activity(session, activity_id, now)
+        contact = session.get_one(db.Contact, activity.contact_id)
+        quote = next((e.text for e in classification.evidence), None)
+        publish.publish(session, [segment.track(activity, post, score, contact, quote)])
+        plays.run_plays(session, contact, activity, score, config, now)
+    return len(inserted)
+
+
+def _known_identities(session: Session, authors: Sequence[Author]) -> set[tuple[str, str]]:
+    if not authors:
+        return set()
+    handles = {a.handle for a in authors}
+    statement = select(db.Identity.platform, db.Identity.handle).where(
+        db.Identity.handle.in_(handles)  # type: ignore[attr-defined]
+    )
+    return {(p, h) for p, h in session.execute(statement)}
+
+
+def _contacts_of(session: Session, inserted: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
+    ids = [row[0] for row in inserted]
+    if not ids:
+        return []
+    statement = select(db.Activity.post_id, db.Activity.contact_id).where(
+        db.Activity.id.in_(ids)  # type: ignore[union-attr]
+    )
+    return [(p, c) for p, c in session.execute(statement)]
+
+
+def _store_hints(
+    session: Session, posts: Sequence[tuple[db.Post, int]], config: people_config.ScoringConfig
+) -> None:
+    """Organisation hints of each post, on its contact (and the contact's account)."""
+    if not posts:
+        return
+    extractor = _extractor(tuple(sorted(config.product_categories)))
+    texts = ["\n".join(filter(None, (p.title, p.text))) for p, _ in posts]
+    for (post, contact_id), hints in zip(posts, extractor.extract_many(texts), strict=True):
+        contact = session.get_one(db.Contact, contact_id)
+        for hint in hints:
+            session.add(
+                InferredAttribute(
+                    contact_id=contact_id,
+                    account_id=contact.account_id,
+                    post_id=post.id,
+                    attribute=hint.attribute,
+                    value=hint.value,
+                    evidence=hint.evidence,
+                    confidence=hint.confidence,
+                )
+            )
+    session.flush()
