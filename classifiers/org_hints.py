@@ -37,17 +37,22 @@ ROLES = (
     "co-founder", "cofounder", "owner", "manager", "lead", "sysadmin", "admin", "engineer",
     "developer", "architect", "consultant", "analyst", "pm", "boss", "president",
 )  # fmt: skip
-_SELF = ("i", "i'm", "im")
-_USE = [
+
+
+def _in(*words: str) -> dict[str, Any]:
+    return {"LOWER": {"IN": list(words)}}
+
+
+_USE: list[list[dict[str, Any]]] = [
     [{"LOWER": "we"}, {"LOWER": {"IN": ["use", "run", "used"]}}],
-    [{"LOWER": "we"}, {"LOWER": {"IN": ["are", "'re", "’re"]}}, {"LOWER": {"IN": ["using", "on", "running"]}}],
-    [{"LOWER": "we"}, {"LOWER": {"IN": ["'ve", "’ve", "have"]}}, {"LOWER": "been"}, {"LOWER": {"IN": ["using", "on"]}}],
+    [{"LOWER": "we"}, _in("are", "'re", "’re"), _in("using", "on", "running")],
+    [{"LOWER": "we"}, _in("'ve", "’ve", "have"), {"LOWER": "been"}, _in("using", "on")],
     [{"LOWER": "our"}, {"LOWER": "stack"}, {"LOWER": "is"}],
     [{"LOWER": "currently"}, {"LOWER": {"IN": ["on", "using", "running"]}}],
     [{"LOWER": "been"}, {"LOWER": {"IN": ["using", "running"]}}],
     [{"LOWER": {"IN": ["team", "company", "org"]}}, {"LOWER": {"IN": ["uses", "runs"]}}],
 ]  # fmt: skip
-_REPLACE = [
+_REPLACE: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": ["moving", "move", "migrating", "migrate", "switching", "switch"]}},
      {"LOWER": {"IN": ["off", "from", "away"]}}, {"LOWER": "from", "OP": "?"}],
     [{"LOWER": {"IN": ["replace", "replacing", "ditch", "ditching", "leaving", "leave"]}}],
@@ -109,12 +114,12 @@ class OrgHintExtractor:
         matcher.add(
             "team_of", [[{"LOWER": {"IN": ["team", "company", "staff"]}}, {"LOWER": "of"}, number]]
         )
-        we_are = [
+        we_are: list[dict[str, Any]] = [
             {"LOWER": "we"},
             {"LOWER": {"IN": ["are", "'re", "’re"]}},
             {"LOWER": {"IN": ["a", "an"]}},
         ]
-        industry = {"LOWER": {"IN": list(INDUSTRIES)}}
+        industry: dict[str, Any] = {"LOWER": {"IN": list(INDUSTRIES)}}
         matcher.add(
             "industry",
             [
@@ -128,10 +133,13 @@ class OrgHintExtractor:
                 ],
             ],
         )
-        on_tool = [{"LOWER": {"IN": [*_COMPANY_WORDS, *_TEAM_WORDS]}}, {"LOWER": "on"}]
+        on_tool: list[dict[str, Any]] = [
+            {"LOWER": {"IN": [*_COMPANY_WORDS, *_TEAM_WORDS]}},
+            {"LOWER": "on"},
+        ]
         matcher.add("use", [*_USE, on_tool])
         matcher.add("replace", _REPLACE)
-        role = {"LOWER": {"IN": list(ROLES)}}
+        role: dict[str, Any] = {"LOWER": {"IN": list(ROLES)}}
         matcher.add(
             "self_role",
             [
@@ -146,7 +154,7 @@ class OrgHintExtractor:
             ],
         )
         matcher.add("sponsor", [
-            [{"LOWER": {"IN": ["our", "my"]}}, role, {"LOWER": {"IN": ["asked", "wants", "told", "tasked"]}}],
+            [_in("our", "my"), role, _in("asked", "wants", "told", "tasked")],
         ])  # fmt: skip
         self._matcher = matcher
 
@@ -217,7 +225,7 @@ class OrgHintExtractor:
 
     def _tool_after(self, doc: Any, index: int) -> tuple[str | None, int]:
         """The product name starting at doc[index]: capitalised words or a known product."""
-        words = []
+        words: list[str] = []
         i = index
         while i < len(doc) and len(words) < 3:
             token = doc[i]
@@ -229,7 +237,7 @@ class OrgHintExtractor:
                 break
             words.append(token.text)
             i += 1
-        if not words:
+        if not words or len(" ".join(words)) < 2:
             return None, index
         name = " ".join(words)
         return self._tools.get(name.lower(), name), i

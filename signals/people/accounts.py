@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from signals.people.config import ScoringConfig
 from signals.store import models as db
@@ -95,18 +96,18 @@ def company_domain(email: str | None = None, url: str | None = None) -> str | No
     if email and (address := normalise_email(email)):
         domain = address.rsplit("@", 1)[1]
         return None if domain in FREE_MAIL else domain
-    domain = normalise_domain(url)
-    if domain is None:
+    host = normalise_domain(url)
+    if host is None:
         return None
-    if any(domain == h or domain.endswith("." + h) for h in SHARED_HOSTS):
+    if any(host == h or host.endswith("." + h) for h in SHARED_HOSTS):
         return None
-    return domain
+    return host
 
 
 def account_for(session: Session, domain: str | None, name: str | None = None) -> db.Account | None:
     """The account with this domain (or, with no domain, this exact name), created if missing."""
     if domain:
-        found = session.scalars(select(db.Account).where(db.Account.domain == domain)).first()
+        found = session.scalars(select(db.Account).where(col(db.Account.domain) == domain)).first()
         if found is None:
             found = db.Account(name=name or domain, domain=domain)
             session.add(found)
@@ -115,8 +116,8 @@ def account_for(session: Session, domain: str | None, name: str | None = None) -
             found.name = name  # a real company name beats the domain we named it after
         return found
     if name:
-        statement = select(db.Account).where(db.Account.name == name)
-        found = session.scalars(statement.where(db.Account.domain.is_(None))).first()
+        statement = select(db.Account).where(col(db.Account.name) == name)
+        found = session.scalars(statement.where(col(db.Account.domain).is_(None))).first()
         if found is None:
             found = db.Account(name=name)
             session.add(found)

@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import bindparam, delete, func, inspect, select, text
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from signals.errors import InputError
 from signals.identity import normalise_handle, platform_for
@@ -42,7 +43,7 @@ def digest(salt: str, key: str) -> str:
 
 def forgotten_digests(session: Session) -> tuple[str, set[str]] | None:
     """The salt and every forgotten digest, or None when nobody was ever forgotten."""
-    found = set(session.scalars(select(ForgottenPerson.digest)))
+    found = set(session.scalars(select(col(ForgottenPerson.digest))))
     if not found:
         return None
     return _salt(session), found
@@ -98,15 +99,16 @@ def resolve_person(session: Session, person: str) -> db.Contact:
     if person.isdigit():
         contact = session.get(db.Contact, int(person))
     elif "@" in person and ":" not in person.split("@")[0]:
-        statement = select(db.Contact).where(db.Contact.email == person.lower())
+        statement = select(db.Contact).where(col(db.Contact.email) == person.lower())
         contact = session.scalars(statement).first()
     elif ":" in person:
         platform, handle = person.split(":", 1)
         handle = normalise_handle(platform, handle)
-        statement = select(db.Identity).where(
-            db.Identity.platform == platform, db.Identity.handle == handle
-        )
-        identity = session.scalars(statement).first()
+        identity = session.scalars(
+            select(db.Identity).where(
+                col(db.Identity.platform) == platform, col(db.Identity.handle) == handle
+            )
+        ).first()
         contact = session.get(db.Contact, identity.contact_id) if identity else None
     else:
         raise InputError(
@@ -122,9 +124,7 @@ def _family(session: Session, root: db.Contact) -> list[db.Contact]:
     """The contact and every contact merged into it, at any depth."""
     found, frontier = [root], [root.id]
     while frontier:
-        statement = select(db.Contact).where(
-            db.Contact.merged_into_id.in_(frontier)  # type: ignore[union-attr]
-        )
+        statement = select(db.Contact).where(col(db.Contact.merged_into_id).in_(frontier))
         children = list(session.scalars(statement))
         found.extend(children)
         frontier = [c.id for c in children]
@@ -138,15 +138,19 @@ def _authored_posts(session: Session, identities: Sequence[db.Identity]) -> list
     wanted = {(i.platform, i.handle) for i in identities}
     handles = {i.handle for i in identities} | {f"/u/{i.handle}" for i in identities}
     handles |= {f"u/{i.handle}" for i in identities}
-    kinds = dict(session.execute(select(db.Source.id, db.Source.kind)).tuples())
+    kinds = dict(session.execute(select(col(db.Source.id), col(db.Source.kind))).tuples())
     statement = select(
-        db.Post.id, db.Post.author, db.Post.url, db.Post.thread_url, db.Post.source_id
+        col(db.Post.id),
+        col(db.Post.author),
+        col(db.Post.url),
+        col(db.Post.thread_url),
+        col(db.Post.source_id),
     )
-    statement = statement.where(db.Post.author.in_(handles))  # type: ignore[union-attr]
+    statement = statement.where(col(db.Post.author).in_(handles))
     found = []
     for post_id, author, url, thread_url, source_id in session.execute(statement):
         platform = platform_for(url or thread_url, kinds.get(source_id, ""))
-        if (platform, normalise_handle(platform, author)) in wanted:
+        if post_id and author and (platform, normalise_handle(platform, author)) in wanted:
             found.append(post_id)
     return found
 
@@ -159,29 +163,34 @@ def forget_person(session: Session, person: str, at: datetime) -> ForgetReport:
     family = _family(session, root)
     ids = [c.id for c in family if c.id is not None]
     identities = list(
-        session.scalars(select(db.Identity).where(db.Identity.contact_id.in_(ids)))  # type: ignore[attr-defined]
+        session.scalars(select(db.Identity).where(col(db.Identity.contact_id).in_(ids)))
     )
     salt = _salt(session)
     keys = {f"{i.platform}:{i.handle}" for i in identities}
     keys |= {c.email.lower() for c in family if c.email}
-    existing = set(session.scalars(select(ForgottenPerson.digest)))
+    existing = set(session.scalars(select(col(ForgottenPerson.digest))))
     new_digests = {digest(salt, k) for k in keys} - existing
     session.add_all(ForgottenPerson(digest=d) for d in sorted(new_digests))
     posts = set(_authored_posts(session, identities))
     posts |= set(
-        session.scalars(select(db.Activity.post_id).where(db.Activity.contact_id.in_(ids)))  # type: ignore[attr-defined]
+        session.scalars(
+            select(col(db.Activity.post_id)).where(col(db.Activity.contact_id).in_(ids))
+        )
     )
     activities = session.scalar(
-        text(f"SELECT count(*) FROM activities WHERE contact_id IN ({_ints(ids)})")
+        select(func.count()).select_from(db.Activity).where(col(db.Activity.contact_id).in_(ids))
     )
     deliveries = 0
     if "deliveries" in inspect(session.connection()).get_table_names():
-        deliveries = session.execute(
-            text(f"DELETE FROM deliveries WHERE contact_id IN ({_ints(ids)})")
-        ).rowcount  # type: ignore[attr-defined]
+        # The delivery outbox (another area's table): queued messages about them go too.
+        statement = text("DELETE FROM deliveries WHERE contact_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        result: Any = session.execute(statement, {"ids": ids})
+        deliveries = result.rowcount
     accounts = {c.account_id for c in family if c.account_id is not None}
     if posts:
-        session.execute(text(f"DELETE FROM posts WHERE id IN ({_ints(posts)})"))
+        session.execute(delete(db.Post).where(col(db.Post.id).in_(posts)))
     # Children first: contacts point at the one they were merged into.
     for contact in sorted(family, key=lambda c: c.merged_into_id is None):
         session.delete(contact)
@@ -200,11 +209,6 @@ def forget_person(session: Session, person: str, at: datetime) -> ForgetReport:
     )
 
 
-def _ints(values: Iterable[int | None]) -> str:
-    # Integers only (never user text), so formatting them into the statement is safe.
-    return ",".join(str(int(v)) for v in values if v is not None) or "NULL"
-
-
 def export_person(session: Session, person: str) -> dict[str, Any]:
     """Everything held about a person, JSON-ready."""
     from signals.store import models_people as people
@@ -213,11 +217,13 @@ def export_person(session: Session, person: str) -> dict[str, Any]:
     family = _family(session, root)
     ids = [c.id for c in family if c.id is not None]
     identities = list(
-        session.scalars(select(db.Identity).where(db.Identity.contact_id.in_(ids)))  # type: ignore[attr-defined]
+        session.scalars(select(db.Identity).where(col(db.Identity.contact_id).in_(ids)))
     )
     post_ids = set(_authored_posts(session, identities))
     post_ids |= set(
-        session.scalars(select(db.Activity.post_id).where(db.Activity.contact_id.in_(ids)))  # type: ignore[attr-defined]
+        session.scalars(
+            select(col(db.Activity.post_id)).where(col(db.Activity.contact_id).in_(ids))
+        )
     )
 
     def rows(model: Any, column: Any, values: Iterable[Any]) -> list[dict[str, Any]]:
@@ -232,19 +238,19 @@ def export_person(session: Session, person: str) -> dict[str, Any]:
         "person": person,
         "contacts": [_plain(c) for c in family],
         "identities": [_plain(i) for i in identities],
-        "accounts": rows(db.Account, db.Account.id, account_ids),
-        "posts": rows(db.Post, db.Post.id, post_ids),
-        "signals": rows(db.Signal, db.Signal.post_id, post_ids),
-        "activities": rows(db.Activity, db.Activity.contact_id, ids),
-        "scores": rows(people.ContactScore, people.ContactScore.contact_id, ids),
-        "stage_changes": rows(people.StageChange, people.StageChange.contact_id, ids),
+        "accounts": rows(db.Account, col(db.Account.id), account_ids),
+        "posts": rows(db.Post, col(db.Post.id), post_ids),
+        "signals": rows(db.Signal, col(db.Signal.post_id), post_ids),
+        "activities": rows(db.Activity, col(db.Activity.contact_id), ids),
+        "scores": rows(people.ContactScore, col(people.ContactScore.contact_id), ids),
+        "stage_changes": rows(people.StageChange, col(people.StageChange.contact_id), ids),
         "inferred_attributes": rows(
-            people.InferredAttribute, people.InferredAttribute.contact_id, ids
+            people.InferredAttribute, col(people.InferredAttribute.contact_id), ids
         ),
-        "tasks": rows(people.Task, people.Task.contact_id, ids),
-        "merge_ledger": rows(people.MergeLedger, people.MergeLedger.kept_contact_id, ids)
-        + rows(people.MergeLedger, people.MergeLedger.merged_contact_id, ids),
-        "events": rows(people.PeopleEvent, people.PeopleEvent.contact_id, ids),
+        "tasks": rows(people.Task, col(people.Task.contact_id), ids),
+        "merge_ledger": rows(people.MergeLedger, col(people.MergeLedger.kept_contact_id), ids)
+        + rows(people.MergeLedger, col(people.MergeLedger.merged_contact_id), ids),
+        "events": rows(people.PeopleEvent, col(people.PeopleEvent.contact_id), ids),
     }
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from signals.errors import SignalsError
 from signals.identity import normalise_handle, platform_for
@@ -50,15 +51,15 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 def is_no_merge(session: Session, a: int, b: int) -> bool:
     """True when a reviewer said these two are different people."""
     low, high = _pair(a, b)
-    statement = select(NoMerge.id).where(
-        NoMerge.contact_id == low, NoMerge.other_contact_id == high
+    statement = select(col(NoMerge.id)).where(
+        col(NoMerge.contact_id) == low, col(NoMerge.other_contact_id) == high
     )
     return session.scalars(statement).first() is not None
 
 
 def identities_of(session: Session, contact_id: int) -> list[db.Identity]:
     """A contact's identities, by platform."""
-    statement = select(db.Identity).where(db.Identity.contact_id == contact_id)
+    statement = select(db.Identity).where(col(db.Identity.contact_id) == contact_id)
     return sorted(session.scalars(statement), key=lambda i: (i.platform, i.handle))
 
 
@@ -98,14 +99,18 @@ def merge_contacts(
             "two handles of one platform are never merged automatically (approve a proposal)"
         )
     identity_ids = [i.id for i in identities_of(session, other.id) if i.id is not None]
-    activity_ids = list(
-        session.scalars(select(db.Activity.id).where(db.Activity.contact_id == other.id))
+    activity_ids: list[int] = list(
+        session.scalars(select(col(db.Activity.id)).where(col(db.Activity.contact_id) == other.id))
     )
     session.execute(
-        update(db.Identity).where(db.Identity.contact_id == other.id).values(contact_id=keep.id)
+        update(db.Identity)
+        .where(col(db.Identity.contact_id) == other.id)
+        .values(contact_id=keep.id)
     )
     session.execute(
-        update(db.Activity).where(db.Activity.contact_id == other.id).values(contact_id=keep.id)
+        update(db.Activity)
+        .where(col(db.Activity.contact_id) == other.id)
+        .values(contact_id=keep.id)
     )
     _move_post_rows(session, other.id, keep.id, None)
     for name in _FILLED:
@@ -125,8 +130,8 @@ def merge_contacts(
     low, high = _pair(keep.id, other.id)
     session.execute(
         update(MergeProposal)
-        .where(MergeProposal.status == "open")
-        .where(MergeProposal.contact_id == low, MergeProposal.other_contact_id == high)
+        .where(col(MergeProposal.status) == "open")
+        .where(col(MergeProposal.contact_id) == low, col(MergeProposal.other_contact_id) == high)
         .values(status="approved", decided_by=actor, decided_at=utcnow())
     )
     session.flush()
@@ -139,9 +144,9 @@ def _move_post_rows(session: Session, source: int, target: int, post_ids: list[i
     from signals.store.models_people import InferredAttribute, Task
 
     for model in (InferredAttribute, Task):
-        statement = update(model).where(model.contact_id == source)  # type: ignore[attr-defined]
+        statement = update(model).where(col(model.contact_id) == source)
         if post_ids is not None:
-            statement = statement.where(model.post_id.in_(post_ids))  # type: ignore[attr-defined]
+            statement = statement.where(col(model.post_id).in_(post_ids))
         session.execute(statement.values(contact_id=target))
 
 
@@ -149,14 +154,14 @@ def unmerge(session: Session, contact_id: int, actor: str) -> MergeLedger:
     """Undo the latest merge into or of contact_id: what moved goes back."""
     statement = (
         select(MergeLedger)
-        .where(MergeLedger.undone_at.is_(None))  # type: ignore[union-attr]
+        .where(col(MergeLedger.undone_at).is_(None))
         .where(
             or_(
-                MergeLedger.merged_contact_id == contact_id,
-                MergeLedger.kept_contact_id == contact_id,
+                col(MergeLedger.merged_contact_id) == contact_id,
+                col(MergeLedger.kept_contact_id) == contact_id,
             )
         )
-        .order_by(MergeLedger.id.desc())  # type: ignore[union-attr]
+        .order_by(col(MergeLedger.id).desc())
     )
     ledger = session.scalars(statement).first()
     if ledger is None:
@@ -165,20 +170,18 @@ def unmerge(session: Session, contact_id: int, actor: str) -> MergeLedger:
     if ledger.identity_ids:
         session.execute(
             update(db.Identity)
-            .where(db.Identity.id.in_(ledger.identity_ids))  # type: ignore[union-attr]
+            .where(col(db.Identity.id).in_(ledger.identity_ids))
             .values(contact_id=merged)
         )
     if ledger.activity_ids:
         session.execute(
             update(db.Activity)
-            .where(db.Activity.id.in_(ledger.activity_ids))  # type: ignore[union-attr]
+            .where(col(db.Activity.id).in_(ledger.activity_ids))
             .values(contact_id=merged)
         )
         post_ids = list(
             session.scalars(
-                select(db.Activity.post_id).where(
-                    db.Activity.id.in_(ledger.activity_ids)  # type: ignore[union-attr]
-                )
+                select(col(db.Activity.post_id)).where(col(db.Activity.id).in_(ledger.activity_ids))
             )
         )
         _move_post_rows(session, kept, merged, post_ids)
@@ -202,7 +205,7 @@ def propose_merge(
         return None
     low, high = _pair(a, b)
     statement = select(MergeProposal).where(
-        MergeProposal.contact_id == low, MergeProposal.other_contact_id == high
+        col(MergeProposal.contact_id) == low, col(MergeProposal.other_contact_id) == high
     )
     existing = session.scalars(statement).first()
     if existing is not None:
@@ -250,7 +253,7 @@ def link_profile(session: Session, contact_id: int, urls: Sequence[str]) -> list
         if key is None:
             continue
         statement = select(db.Identity).where(
-            db.Identity.platform == key[0], db.Identity.handle == key[1]
+            col(db.Identity.platform) == key[0], col(db.Identity.handle) == key[1]
         )
         identity = session.scalars(statement).first()
         if (
@@ -269,8 +272,8 @@ def propose_same_handles(session: Session, identities: Sequence[db.Identity]) ->
     for identity in identities:
         statement = (
             select(db.Identity)
-            .where(db.Identity.handle.ilike(identity.handle))  # type: ignore[attr-defined]
-            .where(db.Identity.platform != identity.platform)
+            .where(col(db.Identity.handle).ilike(identity.handle))
+            .where(col(db.Identity.platform) != identity.platform)
         )
         for other in session.scalars(statement):
             if other.contact_id == identity.contact_id:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from signals.identity import Author, resolve_identities
 from signals.people import clock, erasure, identities, plays, publish, scoring, segment
@@ -103,8 +104,8 @@ def _known_identities(session: Session, authors: Sequence[Author]) -> set[tuple[
     if not authors:
         return set()
     handles = {a.handle for a in authors}
-    statement = select(db.Identity.platform, db.Identity.handle).where(
-        db.Identity.handle.in_(handles)  # type: ignore[attr-defined]
+    statement = select(col(db.Identity.platform), col(db.Identity.handle)).where(
+        col(db.Identity.handle).in_(handles)
     )
     return {(p, h) for p, h in session.execute(statement)}
 
@@ -113,8 +114,8 @@ def _contacts_of(session: Session, inserted: Sequence[tuple[Any, ...]]) -> list[
     ids = [row[0] for row in inserted]
     if not ids:
         return []
-    statement = select(db.Activity.post_id, db.Activity.contact_id).where(
-        db.Activity.id.in_(ids)  # type: ignore[union-attr]
+    statement = select(col(db.Activity.post_id), col(db.Activity.contact_id)).where(
+        col(db.Activity.id).in_(ids)
     )
     return [(p, c) for p, c in session.execute(statement)]
 

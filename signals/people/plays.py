@@ -70,7 +70,8 @@ def _alert(session: Session, contact: db.Contact, task: Task, score: ContactScor
     """An alert is a track event the owner's channels receive (Slack, e-mail, webhook)."""
     from signals.people import publish, segment
 
-    assert contact.id is not None and task.id is not None
+    assert contact.id is not None
+    assert task.id is not None
     event = segment._base("track", ("task", task.id), task.created_at, contact.id)
     event.update(
         userId=segment.user_id(contact.id),

@@ -12,9 +12,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from signals.people import config as people_config
 from signals.people.config import ScoringConfig
@@ -136,20 +138,20 @@ def activity_rows(
     """The activity log of some contacts (all when None), with each one's product categories."""
     activity = db.Activity
     statement = select(
-        activity.id,
-        activity.contact_id,
-        activity.kind,
-        activity.weight,
-        activity.occurred_at,
-        db.Signal.products,
-    ).outerjoin(db.Signal, db.Signal.id == activity.signal_id)
+        col(activity.id),
+        col(activity.contact_id),
+        col(activity.kind),
+        col(activity.weight),
+        col(activity.occurred_at),
+        col(db.Signal.products),
+    ).outerjoin(db.Signal, col(db.Signal.id) == col(activity.signal_id))
     if contact_ids is not None:
-        statement = statement.where(activity.contact_id.in_(contact_ids))  # type: ignore[attr-defined]
+        statement = statement.where(col(activity.contact_id).in_(contact_ids))
     if day is not None:
         kind, start = day
-        statement = statement.where(activity.kind == kind)
-        statement = statement.where(activity.occurred_at >= start)
-        statement = statement.where(activity.occurred_at < start + timedelta(days=1))
+        statement = statement.where(col(activity.kind) == kind)
+        statement = statement.where(col(activity.occurred_at) >= start)
+        statement = statement.where(col(activity.occurred_at) < start + timedelta(days=1))
     rows = []
     for aid, contact_id, kind, weight, occurred_at, products in session.execute(statement):
         categories = sorted(
@@ -159,7 +161,7 @@ def activity_rows(
                 if p.lower() in config.product_categories
             }
         )
-        rows.append(ActivityRow(aid, contact_id, kind, weight, occurred_at, tuple(categories)))
+        rows.append(ActivityRow(aid or 0, contact_id, kind, weight, occurred_at, tuple(categories)))
     return rows
 
 
@@ -167,15 +169,15 @@ def fit_for(session: Session, contact: db.Contact, config: ScoringConfig) -> Fit
     """Fit points and grade from the contact's and account's fields, else inferred attributes."""
     account = session.get(db.Account, contact.account_id) if contact.account_id else None
     inferred: dict[str, list[str]] = defaultdict(list)
-    statement = select(InferredAttribute.attribute, InferredAttribute.value).where(
-        InferredAttribute.contact_id == contact.id
+    statement: Any = select(col(InferredAttribute.attribute), col(InferredAttribute.value)).where(
+        col(InferredAttribute.contact_id) == contact.id
     )
     if account is not None:
         statement = statement.union_all(
-            select(InferredAttribute.attribute, InferredAttribute.value).where(
-                InferredAttribute.account_id == account.id
+            select(col(InferredAttribute.attribute), col(InferredAttribute.value)).where(
+                col(InferredAttribute.account_id) == account.id
             )
-        )  # type: ignore[assignment]
+        )
     for attribute, value in session.execute(statement):
         inferred[attribute].append(value)
     values = _fit_values(contact, account, inferred, config)
@@ -382,10 +384,10 @@ def account_points(
 ) -> tuple[float, int]:
     """Role-weighted sum over the account's active contacts (quiet ones do not dilute it)."""
     statement = (
-        select(ContactScore, db.Contact.committee_role)
-        .join(db.Contact, db.Contact.id == ContactScore.contact_id)
-        .where(db.Contact.account_id == account_id)
-        .where(db.Contact.merged_into_id.is_(None))  # type: ignore[union-attr]
+        select(ContactScore, col(db.Contact.committee_role))
+        .join(db.Contact, col(db.Contact.id) == col(ContactScore.contact_id))
+        .where(col(db.Contact.account_id) == account_id)
+        .where(col(db.Contact.merged_into_id).is_(None))
     )
     total, active = 0.0, 0
     for score, role in session.execute(statement):
@@ -425,7 +427,7 @@ def rescore_all(session: Session, now: datetime | None = None) -> int:
     by_contact: dict[int, list[ActivityRow]] = defaultdict(list)
     for row in activity_rows(session, None, config):
         by_contact[row.contact_id].append(row)
-    contacts = session.scalars(select(db.Contact).where(db.Contact.merged_into_id.is_(None)))  # type: ignore[union-attr]
+    contacts = session.scalars(select(db.Contact).where(col(db.Contact.merged_into_id).is_(None)))
     count = 0
     fits = _fits_in_bulk(session, config)
     for contact in contacts:
@@ -440,12 +442,12 @@ def rescore_all(session: Session, now: datetime | None = None) -> int:
 
 def _fits_in_bulk(session: Session, config: ScoringConfig) -> dict[int, Fit]:
     """Fits of contacts with nothing to match (no account, title or inferred hint): grade D."""
-    hinted = set(session.scalars(select(InferredAttribute.contact_id).distinct()))
-    plain = select(db.Contact.id).where(
-        db.Contact.account_id.is_(None),
-        db.Contact.title.is_(None),  # type: ignore[union-attr]
-        db.Contact.committee_role.is_(None),
-        db.Contact.region.is_(None),  # type: ignore[union-attr]
+    hinted = set(session.scalars(select(col(InferredAttribute.contact_id)).distinct()))
+    plain = select(col(db.Contact.id)).where(
+        col(db.Contact.account_id).is_(None),
+        col(db.Contact.title).is_(None),
+        col(db.Contact.committee_role).is_(None),
+        col(db.Contact.region).is_(None),
     )
     empty = grade_for(0.0, config.grades)
-    return {cid: Fit(0.0, empty) for cid in session.scalars(plain) if cid not in hinted}
+    return {cid: Fit(0.0, empty) for cid in session.scalars(plain) if cid and cid not in hinted}

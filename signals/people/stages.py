@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from signals.errors import ConfigError
 from signals.people.config import ScoringConfig
@@ -98,10 +99,10 @@ def buyer_stage(
     """The furthest RESITD stage among these contacts' signals in the window before at."""
     since = at - timedelta(days=config.buyer_window_days)
     statement = (
-        select(db.Activity.stage)
-        .where(db.Activity.contact_id.in_(contact_ids))  # type: ignore[attr-defined]
-        .where(db.Activity.occurred_at > since, db.Activity.occurred_at <= at)
-        .where(db.Activity.stage.is_not(None))  # type: ignore[union-attr]
+        select(col(db.Activity.stage))
+        .where(col(db.Activity.contact_id).in_(contact_ids))
+        .where(col(db.Activity.occurred_at) > since, col(db.Activity.occurred_at) <= at)
+        .where(col(db.Activity.stage).is_not(None))
     )
     found = [s for s in session.scalars(statement) if s in RESITD]
     return max(found, key=RESITD.index) if found else None
@@ -114,9 +115,9 @@ def update_account(session: Session, account_id: int, at: datetime, config: Scor
         return
     members = list(
         session.scalars(
-            select(db.Contact.id).where(
-                db.Contact.account_id == account_id,
-                db.Contact.merged_into_id.is_(None),  # type: ignore[union-attr]
+            select(col(db.Contact.id)).where(
+                col(db.Contact.account_id) == account_id,
+                col(db.Contact.merged_into_id).is_(None),
             )
         )
     )

@@ -99,7 +99,7 @@ class ContactScore(SQLModel, table=True):
     # Decayed points per activity kind and per product category, both as of `as_of`: a later
     # score is these times each kind's decay, so one new activity is an O(1) update.
     by_kind: dict[str, float] = _json_dict()
-    by_category: dict[str, float] = _json_dict()
+    by_category: dict[str, dict[str, float]] = _json_dict()
     band: int
     cell: str
     as_of: datetime = Field(sa_type=UTCDateTime, nullable=False)
