@@ -196,6 +196,11 @@ def demo(
     run_demo(keep)
 
 
+from signals import cli_people  # noqa: E402
+
+cli_people.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="signals")
