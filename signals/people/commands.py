@@ -23,8 +23,11 @@ from signals.people import config as people_config
 def _session(context: AppContext) -> Iterator[Session]:
     """One transaction: committed when the command finishes, rolled back if it fails."""
     people_config.use_directory(context.settings.directory)
-    with Session(context.engine) as session, session.begin():
-        yield session
+    try:
+        with Session(context.engine) as session, session.begin():
+            yield session
+    finally:
+        context.engine.dispose()  # one command, one process: close the pool's connections
 
 
 def _moment(value: str | None, option: str) -> datetime | None:

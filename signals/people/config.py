@@ -73,6 +73,7 @@ class ScoringConfig:
     mql_cells: frozenset[str]
     buyer_window_days: float
     plays: tuple[Play, ...] = ()
+    fresh_within_days: float = 7.0
     product_categories: dict[str, str] = field(default_factory=dict)
 
     def activity_type(self, kind: str) -> ActivityType:
@@ -154,6 +155,11 @@ def load_scoring(directory: Path | None = None) -> ScoringConfig:
             path, "[lifecycle] buyer_window_days", lifecycle.get("buyer_window_days", 30)
         ),
         plays=load_plays(directory),
+        fresh_within_days=_number(
+            _file(directory, PLAYS_FILE),
+            "fresh_within_days",
+            read_toml(_file(directory, PLAYS_FILE)).get("fresh_within_days", 7),
+        ),
         product_categories=_product_categories(_file(directory, PRODUCTS_FILE)),
     )
 

@@ -38,6 +38,9 @@ def run_plays(
     now: datetime,
 ) -> Task | None:
     """Make the task of the play a new activity triggers, once per contact, post and play."""
+    age_days = (now - activity.occurred_at).total_seconds() / 86_400
+    if not 0 <= age_days <= config.fresh_within_days:
+        return None  # old news (or from after a fixed clock): no one should act on it now
     play = matching_play(config.plays, activity.stage, score.cell, list(activity.intents))
     if play is None:
         return None
@@ -62,17 +65,19 @@ def run_plays(
         return None
     task = session.get_one(Task, inserted[0][0])
     if play.action == "alert_owner":
-        _alert(session, contact, task, score)
+        _alert(session, contact, task, score, now)
     return task
 
 
-def _alert(session: Session, contact: db.Contact, task: Task, score: ContactScore) -> None:
+def _alert(
+    session: Session, contact: db.Contact, task: Task, score: ContactScore, now: datetime
+) -> None:
     """An alert is a track event the owner's channels receive (Slack, e-mail, webhook)."""
     from signals.people import publish, segment
 
     assert contact.id is not None
     assert task.id is not None
-    event = segment._base("track", ("task", task.id), task.created_at, contact.id)
+    event = segment.base("track", ("task", task.id), now, contact.id)
     event.update(
         userId=segment.user_id(contact.id),
         event="Play Triggered",

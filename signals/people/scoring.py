@@ -420,8 +420,13 @@ def refresh_account(
     return row
 
 
-def rescore_all(session: Session, now: datetime | None = None) -> int:
-    """Every live contact's score from scratch in one pass over the log; returns contacts scored."""
+def rescore_all(session: Session, now: datetime | None = None, stages: bool = True) -> int:
+    """Every live contact's score from scratch in one pass over the log; returns contacts scored.
+
+    With `stages`, lifecycle and buyer stages and account scores follow (as on any rescore).
+    """
+    from signals.people import stages as stage_rules
+
     config = people_config.active()
     now = now or utcnow()
     by_contact: dict[int, list[ActivityRow]] = defaultdict(list)
@@ -430,13 +435,20 @@ def rescore_all(session: Session, now: datetime | None = None) -> int:
     contacts = session.scalars(select(db.Contact).where(col(db.Contact.merged_into_id).is_(None)))
     count = 0
     fits = _fits_in_bulk(session, config)
+    accounts = set()
     for contact in contacts:
         assert contact.id is not None
         scored = score_activities(by_contact.get(contact.id, ()), now, config)
         fit = fits.get(contact.id) or fit_for(session, contact, config)
-        _store(session, _score_row(contact.id, fit, scored, now, config))
+        stored = _store(session, _score_row(contact.id, fit, scored, now, config))
+        if stages:
+            stage_rules.update_contact(session, contact, stored, now, config, "rescored")
+            accounts.add(contact.account_id)
         count += 1
     session.flush()
+    for account_id in accounts:
+        if account_id is not None:
+            refresh_account(session, account_id, now, config)
     return count
 
 

@@ -36,9 +36,10 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def _base(
+def base(
     kind: str, key: tuple[object, ...], at: datetime, contact_id: int | None
 ) -> dict[str, Any]:
+    """The common fields of every event; `_contact_id` is ours and never sent."""
     event: dict[str, Any] = {
         "type": kind,
         "messageId": message_id(kind, *key),
@@ -54,7 +55,7 @@ def identify(
 ) -> dict[str, Any]:
     """The contact's traits: who they are, stage, matrix cell and scores."""
     assert contact.id is not None
-    event = _base("identify", ("contact", contact.id, _iso(at)), at, contact.id)
+    event = base("identify", ("contact", contact.id, _iso(at)), at, contact.id)
     event["userId"] = user_id(contact.id)
     traits: dict[str, Any] = {
         "name": contact.display_name,
@@ -93,7 +94,7 @@ def track(
 ) -> dict[str, Any]:
     """One buying-signal activity, with its evidence URL, stage, matrix cell and score."""
     assert activity.id is not None
-    event = _base("track", ("activity", activity.id), activity.occurred_at, activity.contact_id)
+    event = base("track", ("activity", activity.id), activity.occurred_at, activity.contact_id)
     event["userId"] = user_id(activity.contact_id)
     event["event"] = "Buying Signal Detected"
     properties: dict[str, Any] = {
@@ -120,7 +121,7 @@ def group(
 ) -> dict[str, Any]:
     """A contact's account: name, domain, account score, band and buyer stage."""
     assert account.id is not None
-    event = _base("group", ("account", account.id, contact_id, _iso(at)), at, contact_id)
+    event = base("group", ("account", account.id, contact_id, _iso(at)), at, contact_id)
     event["userId"] = user_id(contact_id)
     event["groupId"] = group_id(account.id)
     traits: dict[str, Any] = {
@@ -141,7 +142,7 @@ def group(
 def stage_event(change: StageChange) -> dict[str, Any]:
     """A lifecycle or buyer-stage change, as a track event of the contact (or the account)."""
     assert change.id is not None
-    event = _base("track", ("stage", change.id), change.occurred_at, change.contact_id)
+    event = base("track", ("stage", change.id), change.occurred_at, change.contact_id)
     if change.contact_id is not None:
         event["userId"] = user_id(change.contact_id)
     else:
@@ -161,6 +162,6 @@ def stage_event(change: StageChange) -> dict[str, Any]:
 
 def delete(contact_id: int, at: datetime) -> dict[str, Any]:
     """Tells receivers to erase a forgotten person; carries nothing but the opaque userId."""
-    event = _base("delete", ("delete", contact_id), at, None)
+    event = base("delete", ("delete", contact_id), at, None)
     event["userId"] = user_id(contact_id)
     return event
