@@ -138,7 +138,9 @@ def _authored_posts(session: Session, identities: Sequence[db.Identity]) -> list
     wanted = {(i.platform, i.handle) for i in identities}
     handles = {i.handle for i in identities} | {f"/u/{i.handle}" for i in identities}
     handles |= {f"u/{i.handle}" for i in identities}
-    kinds = dict(session.execute(select(col(db.Source.id), col(db.Source.kind))).tuples())
+    kinds = {
+        sid: kind for sid, kind in session.execute(select(col(db.Source.id), col(db.Source.kind)))
+    }
     statement = select(
         col(db.Post.id),
         col(db.Post.author),
