@@ -138,9 +138,9 @@ def _authored_posts(session: Session, identities: Sequence[db.Identity]) -> list
     wanted = {(i.platform, i.handle) for i in identities}
     handles = {i.handle for i in identities} | {f"/u/{i.handle}" for i in identities}
     handles |= {f"u/{i.handle}" for i in identities}
-    kinds = {
-        sid: kind for sid, kind in session.execute(select(col(db.Source.id), col(db.Source.kind)))
-    }
+    kinds: dict[int | None, str] = {}
+    for source_id, kind in session.execute(select(col(db.Source.id), col(db.Source.kind))):
+        kinds[source_id] = kind
     statement = select(
         col(db.Post.id),
         col(db.Post.author),

@@ -83,9 +83,7 @@ def test_forget_leaves_no_row_about_the_person_and_blocks_their_posts(
 
     # Ingesting the same posts again creates nothing of theirs.
     with Session(engine) as session:
-        session.execute(
-            text("UPDATE sources SET cursor_etag = NULL, cursor_last_modified = NULL")
-        )
+        session.execute(text("UPDATE sources SET cursor_etag = NULL, cursor_last_modified = NULL"))
         session.commit()
     again = run_pipeline(engine, settings)
     assert again.new_posts == 0
@@ -105,9 +103,7 @@ def test_forget_unknown_person_is_one_line_error(cli: Invoke, engine: Engine) ->
     assert "give a contact id, an e-mail or PLATFORM:HANDLE" in result.stderr
 
 
-def test_forget_through_the_api_is_not_committed_by_it(
-    engine: Engine, settings: Settings
-) -> None:
+def test_forget_through_the_api_is_not_committed_by_it(engine: Engine, settings: Settings) -> None:
     run_pipeline(engine, settings)
     with clock.fixed(NOW), Session(engine) as session:
         report = api.forget_person(session, "reddit:northnodes")
