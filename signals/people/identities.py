@@ -232,6 +232,31 @@ def merge_on_evidence(
     return "merged"
 
 
+def merge_same_keys(session: Session, contact_id: int) -> list[str]:
+    """Merge in other contacts with the same verified e-mail or website; returns outcomes.
+
+    E-mails and websites come from the CRM or a verified profile, so they are evidence.
+    """
+    contact = live(session, contact_id)
+    outcomes = []
+    for field, value in (("email", contact.email), ("website", contact.website)):
+        if not value:
+            continue
+        column = col(getattr(db.Contact, field))
+        statement = (
+            select(col(db.Contact.id))
+            .where(column == value)
+            .where(col(db.Contact.id) != contact.id)
+            .where(col(db.Contact.merged_into_id).is_(None))
+        )
+        for other in list(session.scalars(statement)):
+            if other is None or live(session, other).id == contact.id:
+                continue
+            reason = f"same {'e-mail' if field == 'email' else 'website'} {value}"
+            outcomes.append(merge_on_evidence(session, contact.id or 0, other, [reason]))
+    return outcomes
+
+
 def identity_from_url(url: str) -> tuple[str, str] | None:
     """(platform, handle) of a profile URL on a known platform, else None."""
     parts = [p for p in urlsplit(url).path.split("/") if p]

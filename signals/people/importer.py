@@ -143,9 +143,20 @@ def _import_row(
     assert contact.id is not None
     _update_fields(session, contact, row, email, config)
     outcome = RowOutcome(line, status, contact.id, reasons)
+    for result in identities.merge_same_keys(session, contact.id):
+        _count_merge(report, outcome, result, "a contact with the same e-mail or website")
     for platform, handle in sorted(handles.items()):
         _attach_handle(session, contact, platform, handle, line, outcome, report)
     return outcome
+
+
+def _count_merge(report: ImportReport, outcome: RowOutcome, result: str, what: str) -> None:
+    if result == "merged":
+        report.merged += 1
+        outcome.reasons.append(f"merged {what}")
+    elif result == "proposed":
+        report.proposed += 1
+        outcome.reasons.append(f"not merged {what}: proposed for review")
 
 
 def _email_forgotten(session: Session, email: str) -> bool:
