@@ -59,7 +59,9 @@ _REPLACE: list[list[dict[str, Any]]] = [
     [{"LOWER": {"IN": ["alternative", "alternatives"]}}, {"LOWER": {"IN": ["to", "for"]}}],
     [{"LOWER": "get"}, {"LOWER": "off"}, {"LOWER": "of", "OP": "?"}],
 ]  # fmt: skip
-_STOP_TOOL = {"the", "a", "an", "our", "my", "it", "this", "that", "something", "them", "and"}
+# Words before "N people" that make it the size of an organisation: "we have 40 people".
+_SIZE_CONTEXT = {"have", "employ", "employs", "with", "of", "are", "'re", "’re", "our", "about"}
+_STOP_TOOL = {"i", "the", "a", "an", "our", "my", "it", "this", "that", "something", "them", "and"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,11 @@ class OrgHintExtractor:
                 return []
             following = doc[end].lower_ if end < len(doc) else ""
             words = {t.lower_ for t in span} | {following}
+            before = doc[start - 1].lower_ if start else ""
+            hyphenated = any(t.text in ("-", "–") for t in span)
+            org_words = set(_TEAM_WORDS) | set(_COMPANY_WORDS)
+            if not (words & org_words or hyphenated or before in _SIZE_CONTEXT):
+                return []  # "2 people suggested ...": a count, not an organisation
             if words & set(_TEAM_WORDS) and not words & set(_COMPANY_WORDS):
                 return [hint("team_size", value, 0.8, end + (following in _TEAM_WORDS))]
             found = [
@@ -235,6 +242,8 @@ class OrgHintExtractor:
                 return self._tools[token.lower_], i + 1
             if not (token.is_title or token.is_upper or token.text[:1].isupper()):
                 break
+            if len(token.text) == 1 and words:
+                break  # "been using Chrome I think": a lone capital is a pronoun, not a name
             words.append(token.text)
             i += 1
         if not words or len(" ".join(words)) < 2:
@@ -256,7 +265,7 @@ def _number(text: str) -> str | None:
 def _title(doc: Any, index: int) -> tuple[str, int]:
     """A job title from its head word on: "head of IT", "VP of engineering", "CTO"."""
     end = index + 1
-    if end + 1 < len(doc) and doc[end].lower_ == "of":
+    if end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end + 1].lower_ not in _STOP_TOOL:
         end += 2
     text = doc[index:end].text
     return (text.upper() if len(text) <= 4 else text), end
