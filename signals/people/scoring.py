@@ -37,6 +37,7 @@ class ActivityRow:
     weight: float
     occurred_at: datetime
     categories: tuple[str, ...] = ()
+    stage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ def activity_rows(
         col(activity.weight),
         col(activity.occurred_at),
         col(db.Signal.products),
+        col(activity.stage),
     ).outerjoin(db.Signal, col(db.Signal.id) == col(activity.signal_id))
     if contact_ids is not None:
         statement = statement.where(col(activity.contact_id).in_(contact_ids))
@@ -153,7 +155,7 @@ def activity_rows(
         statement = statement.where(col(activity.occurred_at) >= start)
         statement = statement.where(col(activity.occurred_at) < start + timedelta(days=1))
     rows = []
-    for aid, contact_id, kind, weight, occurred_at, products in session.execute(statement):
+    for aid, contact_id, kind, weight, occurred_at, products, stage in session.execute(statement):
         categories = sorted(
             {
                 config.product_categories[p.lower()]
@@ -161,7 +163,9 @@ def activity_rows(
                 if p.lower() in config.product_categories
             }
         )
-        rows.append(ActivityRow(aid or 0, contact_id, kind, weight, occurred_at, tuple(categories)))
+        rows.append(
+            ActivityRow(aid or 0, contact_id, kind, weight, occurred_at, tuple(categories), stage)
+        )
     return rows
 
 
@@ -180,6 +184,16 @@ def fit_for(session: Session, contact: db.Contact, config: ScoringConfig) -> Fit
         )
     for attribute, value in session.execute(statement):
         inferred[attribute].append(value)
+    return fit_from(contact, account, inferred, config)
+
+
+def fit_from(
+    contact: db.Contact,
+    account: db.Account | None,
+    inferred: dict[str, list[str]],
+    config: ScoringConfig,
+) -> Fit:
+    """Fit from already loaded fields and hints (the rules of fit_for, without queries)."""
     values = _fit_values(contact, account, inferred, config)
     fit = Fit()
     for rule in config.fit:
@@ -291,6 +305,18 @@ def _row(
 def category_points(score: ContactScore) -> dict[str, float]:
     """Sub-score per product category."""
     return {c: sum(kinds.values()) for c, kinds in score.by_category.items()}
+
+
+_SCORE_FIELDS = (
+    "fit_grade",
+    "fit_points",
+    "points",
+    "by_kind",
+    "by_category",
+    "band",
+    "cell",
+    "as_of",
+)
 
 
 def _store(session: Session, row: ContactScore) -> ContactScore:
@@ -423,43 +449,64 @@ def refresh_account(
 def rescore_all(session: Session, now: datetime | None = None, stages: bool = True) -> int:
     """Every live contact's score from scratch in one pass over the log; returns contacts scored.
 
-    With `stages`, lifecycle and buyer stages and account scores follow (as on any rescore).
+    Loads the log, contacts, accounts, hints and stored scores once each, so the cost is a few
+    queries plus arithmetic. With `stages`, lifecycle and buyer stages and account scores follow.
     """
     from signals.people import stages as stage_rules
 
     config = people_config.active()
     now = now or utcnow()
     by_contact: dict[int, list[ActivityRow]] = defaultdict(list)
-    for row in activity_rows(session, None, config):
-        by_contact[row.contact_id].append(row)
-    contacts = session.scalars(select(db.Contact).where(col(db.Contact.merged_into_id).is_(None)))
+    for logged in activity_rows(session, None, config):
+        by_contact[logged.contact_id].append(logged)
+    accounts = {a.id: a for a in session.scalars(select(db.Account))}
+    hints: dict[tuple[str, int | None], dict[str, list[str]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for hint in session.scalars(select(InferredAttribute)):
+        if hint.contact_id is not None:
+            hints[("contact", hint.contact_id)][hint.attribute].append(hint.value)
+        if hint.account_id is not None:
+            hints[("account", hint.account_id)][hint.attribute].append(hint.value)
+    stored = {s.contact_id: s for s in session.scalars(select(ContactScore))}
+    window = timedelta(days=config.buyer_window_days)
+    touched_accounts = set()
     count = 0
-    fits = _fits_in_bulk(session, config)
-    accounts = set()
-    for contact in contacts:
+    for contact in session.scalars(
+        select(db.Contact).where(col(db.Contact.merged_into_id).is_(None))
+    ):
         assert contact.id is not None
-        scored = score_activities(by_contact.get(contact.id, ()), now, config)
-        fit = fits.get(contact.id) or fit_for(session, contact, config)
-        stored = _store(session, _score_row(contact.id, fit, scored, now, config))
+        rows = by_contact.get(contact.id, [])
+        account = accounts.get(contact.account_id)
+        inferred: dict[str, list[str]] = defaultdict(list)
+        for key in (("contact", contact.id), ("account", contact.account_id)):
+            for attribute, values in hints.get(key, {}).items():
+                inferred[attribute].extend(values)
+        fit = fit_from(contact, account, inferred, config)
+        fresh = _score_row(contact.id, fit, score_activities(rows, now, config), now, config)
+        existing = stored.get(contact.id)
+        if existing is None:
+            session.add(fresh)
+            existing = fresh
+        else:
+            for name in _SCORE_FIELDS:
+                setattr(existing, name, getattr(fresh, name))
         if stages:
-            stage_rules.update_contact(session, contact, stored, now, config, "rescored")
-            accounts.add(contact.account_id)
+            recent = [r.stage for r in rows if r.stage and now - window < r.occurred_at <= now]
+            stage_rules.update_contact(
+                session, contact, existing, now, config, "rescored", buyer=_furthest(recent)
+            )
+            touched_accounts.add(contact.account_id)
         count += 1
     session.flush()
-    for account_id in accounts:
+    for account_id in touched_accounts:
         if account_id is not None:
             refresh_account(session, account_id, now, config)
     return count
 
 
-def _fits_in_bulk(session: Session, config: ScoringConfig) -> dict[int, Fit]:
-    """Fits of contacts with nothing to match (no account, title or inferred hint): grade D."""
-    hinted = set(session.scalars(select(col(InferredAttribute.contact_id)).distinct()))
-    plain = select(col(db.Contact.id)).where(
-        col(db.Contact.account_id).is_(None),
-        col(db.Contact.title).is_(None),
-        col(db.Contact.committee_role).is_(None),
-        col(db.Contact.region).is_(None),
-    )
-    empty = grade_for(0.0, config.grades)
-    return {cid: Fit(0.0, empty) for cid in session.scalars(plain) if cid and cid not in hinted}
+def _furthest(found: list[str]) -> str | None:
+    from signals.people.stages import RESITD
+
+    known = [s for s in found if s in RESITD]
+    return max(known, key=RESITD.index) if known else None

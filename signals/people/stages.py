@@ -71,6 +71,7 @@ def update_contact(
     config: ScoringConfig,
     reason: str,
     activity: db.Activity | None = None,
+    buyer: str | None = None,
 ) -> None:
     """Move a contact's lifecycle and buyer stage to what its score and recent signals say."""
     assert contact.id is not None
@@ -86,7 +87,8 @@ def update_contact(
     if new is not None:
         contact.lifecycle_stage = new
         record(session, "lifecycle", current, new, why, at, contact_id=contact.id)
-    buyer = buyer_stage(session, [contact.id], at, config)
+    if buyer is None:  # not handed in by a bulk rescore: ask the log
+        buyer = buyer_stage(session, [contact.id], at, config)
     if buyer is not None and buyer != contact.buyer_stage:
         old = contact.buyer_stage
         contact.buyer_stage = buyer
