@@ -330,12 +330,16 @@ def _merge_activities(
     kinds: dict[int, str] = {}
     for source_id, kind in session.execute(select(db.Source.id, db.Source.kind)):
         kinds[source_id or 0] = kind
-    authored = []
+    authored, unauthored = [], []
     for post, classification in positives:
+        if post.id not in signal_ids:
+            continue
         author = _author(post, kinds[post.source_id])
-        if author is not None and post.id in signal_ids:
+        if author is None:
+            unauthored.append((post, classification))  # may still name a known company
+        else:
             authored.append((post, classification, author))
-    return merge_signals(session, authored, signal_ids)
+    return merge_signals(session, authored, signal_ids, unauthored)
 
 
 def _author(post: db.Post, source_kind: str) -> Author | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,7 @@ from signals.store import models as db
 from signals.store.bulk import insert_ignoring_duplicates
 from signals.store.columns import utcnow
 from signals.store.models import table
-from signals.store.models_people import InferredAttribute
+from signals.store.models_people import AccountActivity, InferredAttribute
 
 if TYPE_CHECKING:
     from classifiers import Classification
@@ -45,13 +47,17 @@ def merge_signals(
     session: Session,
     authored: Sequence[tuple[db.Post, Classification, Author]],
     signal_ids: dict[int, int],
+    unauthored: Sequence[tuple[db.Post, Classification]] = (),
 ) -> int:
     """Activities for new signals on their authors' contacts, then hints, scores, plays, events.
 
-    Authors on the forget list get nothing. Returns the number of new activities.
+    Authors on the forget list get nothing. A signal with no author that is posted on, or
+    names, a known account's domain becomes an activity of that account. Returns the number
+    of new (contact) activities.
     """
     config = people_config.active()
     now = clock.now()
+    _merge_company_signals(session, unauthored, signal_ids, config, now)
     authored = [
         (p, c, a) for p, c, a in authored if not erasure.is_forgotten(session, a.platform, a.handle)
     ]
@@ -143,3 +149,64 @@ def _store_hints(
                 )
             )
     session.flush()
+
+
+def _merge_company_signals(
+    session: Session,
+    posts: Sequence[tuple[db.Post, Classification]],
+    signal_ids: dict[int, int],
+    config: people_config.ScoringConfig,
+    now: datetime,
+) -> None:
+    """Signals tied to no person but to a known company stay on the company's account."""
+    if not posts:
+        return
+    domains: dict[str, int] = {}
+    for account_id, domain in session.execute(select(col(db.Account.id), col(db.Account.domain))):
+        if domain and account_id is not None:
+            domains[domain] = account_id
+    if not domains:
+        return
+    rows, touched = [], set()
+    for post, classification in posts:
+        assert post.id is not None
+        found = _account_of(post, domains)
+        if found is None:
+            continue
+        account_id, reason = found
+        kind = activity_kind(classification, post, config)
+        rows.append(
+            {
+                "account_id": account_id,
+                "post_id": post.id,
+                "signal_id": signal_ids[post.id],
+                "kind": kind,
+                "stage": classification.stage,
+                "intents": list(classification.intents),
+                "weight": config.activity_type(kind).weight * classification.confidence,
+                "reason": reason,
+                "occurred_at": post.published_at or post.fetched_at,
+                "created_at": utcnow(),
+            }
+        )
+        touched.add(account_id)
+    insert_ignoring_duplicates(
+        session, table(AccountActivity), rows, ("post_id", "account_id", "kind")
+    )
+    for account_id in sorted(touched):
+        scoring.refresh_account(session, account_id, now, config)
+
+
+def _account_of(post: db.Post, domains: dict[str, int]) -> tuple[int, str] | None:
+    """The account a post is on (its site) or names (its domain in the text), with why."""
+    from signals.people.accounts import company_domain
+
+    host = company_domain(url=post.url) or ""
+    for domain, account_id in domains.items():
+        if host == domain or host.endswith("." + domain):
+            return account_id, f"posted on {domain}"
+    words = set(re.findall(r"[\w.-]+\.[a-z]{2,}", f"{post.title or ''} {post.text}".lower()))
+    for domain, account_id in sorted(domains.items()):
+        if domain in words:
+            return account_id, f"names {domain}"
+    return None

@@ -22,7 +22,12 @@ from signals.people import config as people_config
 from signals.people.config import ScoringConfig
 from signals.store import models as db
 from signals.store.columns import utcnow
-from signals.store.models_people import AccountScore, ContactScore, InferredAttribute
+from signals.store.models_people import (
+    AccountActivity,
+    AccountScore,
+    ContactScore,
+    InferredAttribute,
+)
 
 DAY = 86_400.0
 
@@ -408,7 +413,9 @@ def apply_activity(session: Session, activity_id: int, now: datetime | None = No
 def account_points(
     session: Session, account_id: int, now: datetime, config: ScoringConfig
 ) -> tuple[float, int]:
-    """Role-weighted sum over the account's active contacts (quiet ones do not dilute it)."""
+    """Role-weighted sum over the account's active contacts (quiet ones do not dilute it),
+    plus the account's own activities (signals naming the company but no one in it).
+    """
     statement = (
         select(ContactScore, col(db.Contact.committee_role))
         .join(db.Contact, col(db.Contact.id) == col(ContactScore.contact_id))
@@ -422,7 +429,19 @@ def account_points(
             continue
         active += 1
         total += points * config.role_weights.get(role or "unknown", config.role_weights["unknown"])
-    return total, active
+    return total + company_points(session, account_id, now, config), active
+
+
+def company_points(
+    session: Session, account_id: int, now: datetime, config: ScoringConfig
+) -> float:
+    """Decayed, capped points of the activities that stay on the account itself."""
+    statement = select(AccountActivity).where(col(AccountActivity.account_id) == account_id)
+    rows = [
+        ActivityRow(a.id or 0, -account_id, a.kind, a.weight, a.occurred_at, (), a.stage)
+        for a in session.scalars(statement)
+    ]
+    return sum(item.points for item in score_activities(rows, now, config))
 
 
 def refresh_account(

@@ -16,7 +16,7 @@ from sqlmodel import col
 from signals.errors import ConfigError
 from signals.people.config import ScoringConfig
 from signals.store import models as db
-from signals.store.models_people import ContactScore, StageChange
+from signals.store.models_people import AccountActivity, ContactScore, StageChange
 
 LIFECYCLE = ("MAL", "MIL", "MQL", "SAL", "SQL", "Won", "Recycled")
 RESITD = ("recognize", "evaluate", "sample", "integrate", "test", "deploy")
@@ -124,6 +124,14 @@ def update_account(session: Session, account_id: int, at: datetime, config: Scor
         )
     )
     stage = buyer_stage(session, [m for m in members if m is not None], at, config)
+    since = at - timedelta(days=config.buyer_window_days)
+    own = session.scalars(
+        select(col(AccountActivity.stage))
+        .where(col(AccountActivity.account_id) == account_id)
+        .where(col(AccountActivity.occurred_at) > since, col(AccountActivity.occurred_at) <= at)
+    )
+    found = [s for s in (stage, *own) if s in RESITD]
+    stage = max(found, key=RESITD.index) if found else None
     if stage is not None and stage != account.buyer_stage:
         old, account.buyer_stage = account.buyer_stage, stage
         record(session, "buyer", old, stage, "contacts' recent signals", at, account_id=account_id)

@@ -71,6 +71,27 @@ class MergeLedger(SQLModel, table=True):
     undone_by: str | None = None
 
 
+class AccountActivity(SQLModel, table=True):
+    """A signal that names a company but no person we can tie it to: it counts for the account."""
+
+    __tablename__ = "account_activities"
+    __table_args__ = (
+        UniqueConstraint("post_id", "account_id", "kind", name="uq_account_activities_post"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = _foreign_key("accounts.id", "CASCADE", nullable=False)
+    post_id: int = _foreign_key("posts.id", "CASCADE", nullable=False)
+    signal_id: int | None = _foreign_key("signals.id", "CASCADE", nullable=True)
+    kind: str
+    stage: str | None = None
+    intents: list[str] = _json_list()
+    weight: float
+    reason: str
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = _created()
+
+
 class InferredAttribute(SQLModel, table=True):
     """Something a post says about its author's organisation, with the words that say it."""
 

@@ -296,6 +296,51 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tasks_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_tasks_post_id"), ["post_id"], unique=False)
 
+    op.create_table(
+        "account_activities",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("signal_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("stage", sa.String(), nullable=True),
+        sa.Column("intents", sa.JSON(), nullable=False),
+        sa.Column("weight", sa.Float(), nullable=False),
+        sa.Column("reason", sa.String(), nullable=False),
+        sa.Column("occurred_at", signals.store.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", signals.store.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_activities_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_account_activities_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["signal_id"],
+            ["signals.id"],
+            name=op.f("fk_account_activities_signal_id_signals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_activities")),
+        sa.UniqueConstraint("post_id", "account_id", "kind", name="uq_account_activities_post"),
+    )
+    with op.batch_alter_table("account_activities", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_account_activities_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_account_activities_post_id"), ["post_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_account_activities_signal_id"), ["signal_id"], unique=False
+        )
+
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("industry", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("employees", sa.Integer(), nullable=True))
@@ -348,6 +393,12 @@ def downgrade() -> None:
         batch_op.drop_column("employees")
         batch_op.drop_column("industry")
 
+    with op.batch_alter_table("account_activities", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_account_activities_signal_id"))
+        batch_op.drop_index(batch_op.f("ix_account_activities_post_id"))
+        batch_op.drop_index(batch_op.f("ix_account_activities_account_id"))
+
+    op.drop_table("account_activities")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tasks_post_id"))
         batch_op.drop_index(batch_op.f("ix_tasks_contact_id"))
