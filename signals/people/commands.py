@@ -171,10 +171,11 @@ def lifecycle_set_command(
         change = stages.set_lifecycle(
             session, _contact_id(contact), stage, actor, clock.now(), reason
         )
-    if change is None:
+        moved = None if change is None else (change.old, change.new)
+    if moved is None:
         print(f"contact {contact} is already {stage}")
     else:
-        print(f"contact {contact}: {change.old} -> {change.new}")
+        print(f"contact {contact}: {moved[0]} -> {moved[1]}")
 
 
 def explain_command(context: AppContext, contact: str, as_of: str | None, as_json: bool) -> None:

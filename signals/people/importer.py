@@ -234,7 +234,10 @@ def _attach_handle(
     if identity is None:
         mine = [i for i in identities.identities_of(session, contact.id) if i.platform == platform]
         if not mine:
-            session.add(db.Identity(contact_id=contact.id, platform=platform, handle=handle))
+            # The CRM vouches for it: a verified identity.
+            session.add(
+                db.Identity(contact_id=contact.id, platform=platform, handle=handle, verified=True)
+            )
             session.flush()
             return
         # A second handle on one platform: its own contact, and a reviewer decides.
@@ -247,9 +250,11 @@ def _attach_handle(
         identity = _identity(session, platform, handle)
         assert identity is not None
     if identities.live(session, identity.contact_id).id == contact.id:
+        identity.verified = True
         return
     result = identities.merge_on_evidence(session, contact.id, identity.contact_id, [reason])
     if result == "merged":
+        identity.verified = True
         report.merged += 1
         outcome.reasons.append(f"merged {platform}:{handle} ({reason})")
     elif result == "proposed":

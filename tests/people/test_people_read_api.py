@@ -140,7 +140,7 @@ def test_contact_and_account_cards(client: ApiClient) -> None:
     one = client.get(f"/api/contacts/{nora['id']}", headers=AUTH).json()
     assert (one["cell"], one["lifecycle_stage"], one["buyer_stage"]) == ("A2", "MQL", "evaluate")
     assert one["identities"] == [
-        {"platform": "reddit", "handle": "northnodes", "profile_url": None, "verified": False}
+        {"platform": "reddit", "handle": "northnodes", "profile_url": None, "verified": True}
     ]
     explain = client.get(f"/api/contacts/{nora['id']}/explain", headers=AUTH).json()
     assert explain["totals"]["cell"] == "A2"

@@ -73,7 +73,10 @@ def test_worked_example(engine: Engine, settings: Settings, cli: Invoke) -> None
             "nora@northwind.example",
             "Founder",
         )
-        assert [(i.platform, i.handle) for i in card.identities] == [("reddit", "northnodes")]
+        # The CRM row names the handle: the identity is now verified.
+        assert [(i.platform, i.handle, i.verified) for i in card.identities] == [
+            ("reddit", "northnodes", True)
+        ]
         # Fit: founder (executive) + 35 people + ecommerce = 50 -> A; 21 points -> band 2.
         assert (card.fit_grade, card.band, card.cell) == ("A", 2, "A2")
         assert (card.lifecycle_stage, card.buyer_stage) == ("MQL", "evaluate")
