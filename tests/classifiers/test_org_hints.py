@@ -80,3 +80,12 @@ def test_many_texts_keep_their_order(extractor: OrgHintExtractor) -> None:
         set(),
         {("tool_replaced", "Freshdesk")},
     ]
+
+
+def test_importing_org_hints_does_not_import_spacy() -> None:
+    import subprocess
+    import sys
+
+    code = "import classifiers.org_hints, sys; assert 'spacy' not in sys.modules"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
