@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from signals.errors import InputError
-from signals.people import clock, erasure, identities, scoring
+from signals.people import account_scores, clock, erasure, identities, scoring
 from signals.people import config as people_config
 from signals.people.erasure import ForgetReport
 from signals.store import models as db
@@ -227,7 +227,7 @@ def account_card(session: Session, account_id: int) -> AccountCard | None:
     if account is None:
         return None
     config = people_config.active()
-    points, _active = scoring.account_points(session, account_id, clock.now(), config)
+    points, _active = account_scores.account_points(session, account_id, clock.now(), config)
     stored = session.get(AccountScore, account_id)
     members = session.scalars(
         select(db.Contact)

@@ -159,7 +159,7 @@ def _authored_posts(session: Session, identities: Sequence[db.Identity]) -> list
 
 def forget_person(session: Session, person: str, at: datetime) -> ForgetReport:
     """Remove everything held about a person and block their posts from coming back."""
-    from signals.people import publish, scoring, segment
+    from signals.people import account_scores, publish, segment
 
     root = resolve_person(session, person)
     family = _family(session, root)
@@ -199,7 +199,7 @@ def forget_person(session: Session, person: str, at: datetime) -> ForgetReport:
         session.flush()
     publish.publish(session, [segment.delete(root.id or 0, at)])
     for account_id in accounts:
-        scoring.refresh_account(session, account_id, at)
+        account_scores.refresh_account(session, account_id, at)
     session.flush()
     return ForgetReport(
         contacts=len(family),

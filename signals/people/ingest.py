@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from signals.identity import Author, resolve_identities
-from signals.people import clock, erasure, identities, plays, publish, scoring, segment
+from signals.people import (
+    account_scores,
+    clock,
+    erasure,
+    identities,
+    plays,
+    publish,
+    scoring,
+    segment,
+)
 from signals.people import config as people_config
 from signals.store import models as db
 from signals.store.bulk import insert_ignoring_duplicates
@@ -92,13 +101,14 @@ def merge_signals(
         returning=("id", "post_id"),
     )
     by_post = {post.id: (post, c) for post, c, _ in authored}
-    _store_hints(
+    hinted = _store_hints(
         session, [(by_post[pid][0], cid) for pid, cid in _contacts_of(session, inserted)], config
     )
     for activity_id, post_id in sorted(inserted, key=lambda row: row[1]):
         post, classification = by_post[post_id]
         activity = session.get_one(db.Activity, activity_id)
-        score = scoring.apply_activity(session, activity_id, now)
+        refit = activity.contact_id in hinted  # new hints may change fit; else it stands
+        score = scoring.apply_activity(session, activity_id, now, refit=refit)
         contact = session.get_one(db.Contact, activity.contact_id)
         quote = next((e.text for e in classification.evidence), None)
         publish.publish(session, [segment.track(activity, post, score, contact, quote)])
@@ -128,15 +138,17 @@ def _contacts_of(session: Session, inserted: Sequence[tuple[Any, ...]]) -> list[
 
 def _store_hints(
     session: Session, posts: Sequence[tuple[db.Post, int]], config: people_config.ScoringConfig
-) -> None:
-    """Organisation hints of each post, on its contact (and the contact's account)."""
+) -> set[int]:
+    """Organisation hints of each post, on its contact (and its account); returns who got any."""
     if not posts:
-        return
+        return set()
+    hinted = set()
     extractor = _extractor(tuple(sorted(config.product_categories)))
     texts = ["\n".join(filter(None, (p.title, p.text))) for p, _ in posts]
     for (post, contact_id), hints in zip(posts, extractor.extract_many(texts), strict=True):
         contact = session.get_one(db.Contact, contact_id)
         for hint in hints:
+            hinted.add(contact_id)
             session.add(
                 InferredAttribute(
                     contact_id=contact_id,
@@ -149,6 +161,7 @@ def _store_hints(
                 )
             )
     session.flush()
+    return hinted
 
 
 def _merge_company_signals(
@@ -194,7 +207,7 @@ def _merge_company_signals(
         session, table(AccountActivity), rows, ("post_id", "account_id", "kind")
     )
     for account_id in sorted(touched):
-        scoring.refresh_account(session, account_id, now, config)
+        account_scores.refresh_account(session, account_id, now, config)
 
 
 def _account_of(post: db.Post, domains: dict[str, int]) -> tuple[int, str] | None:

@@ -10,24 +10,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from signals.people import clock
 from signals.people import config as people_config
 from signals.people.config import ScoringConfig
+from signals.people.fit import Fit, FitMatch, fit_for, fit_from, grade_for
 from signals.store import models as db
-from signals.store.columns import utcnow
-from signals.store.models_people import (
-    AccountActivity,
-    AccountScore,
-    ContactScore,
-    InferredAttribute,
-)
+from signals.store.models_people import ContactScore, InferredAttribute
 
 DAY = 86_400.0
 
@@ -55,40 +50,12 @@ class ScoredActivity:
     points: float
 
 
-@dataclass(frozen=True)
-class FitMatch:
-    """A fit rule that matched, on which value, and whether that value was inferred."""
-
-    rule: str
-    field: str
-    value: str
-    points: float
-    inferred: bool
-
-
-@dataclass
-class Fit:
-    """A contact's fit: points, grade and the rules behind them."""
-
-    points: float = 0.0
-    grade: str = "D"
-    matches: list[FitMatch] = field(default_factory=list)
-
-
 def band_for(points: float, thresholds: tuple[float, float, float]) -> int:
     """Band 1 (hottest) .. 4 for points."""
     for band, threshold in enumerate(thresholds, start=1):
         if points >= threshold:
             return band
     return 4
-
-
-def grade_for(points: float, thresholds: tuple[float, float, float]) -> str:
-    """Grade A (best fit) .. D for fit points."""
-    for grade, threshold in zip("ABC", thresholds, strict=True):
-        if points >= threshold:
-            return grade
-    return "D"
 
 
 def _day(moment: datetime) -> datetime:
@@ -174,90 +141,6 @@ def activity_rows(
     return rows
 
 
-def fit_for(session: Session, contact: db.Contact, config: ScoringConfig) -> Fit:
-    """Fit points and grade from the contact's and account's fields, else inferred attributes."""
-    account = session.get(db.Account, contact.account_id) if contact.account_id else None
-    inferred: dict[str, list[str]] = defaultdict(list)
-    statement: Any = select(col(InferredAttribute.attribute), col(InferredAttribute.value)).where(
-        col(InferredAttribute.contact_id) == contact.id
-    )
-    if account is not None:
-        statement = statement.union_all(
-            select(col(InferredAttribute.attribute), col(InferredAttribute.value)).where(
-                col(InferredAttribute.account_id) == account.id
-            )
-        )
-    for attribute, value in session.execute(statement):
-        inferred[attribute].append(value)
-    return fit_from(contact, account, inferred, config)
-
-
-def fit_from(
-    contact: db.Contact,
-    account: db.Account | None,
-    inferred: dict[str, list[str]],
-    config: ScoringConfig,
-) -> Fit:
-    """Fit from already loaded fields and hints (the rules of fit_for, without queries)."""
-    values = _fit_values(contact, account, inferred, config)
-    fit = Fit()
-    for rule in config.fit:
-        known = values.get(rule.field)
-        if known is None:
-            continue
-        value, is_inferred = known
-        if _matches(rule, value):
-            fit.matches.append(FitMatch(rule.name, rule.field, value, rule.points, is_inferred))
-            fit.points += rule.points
-    fit.grade = grade_for(fit.points, config.grades)
-    return fit
-
-
-def _fit_values(
-    contact: db.Contact,
-    account: db.Account | None,
-    inferred: dict[str, list[str]],
-    config: ScoringConfig,
-) -> dict[str, tuple[str, bool]]:
-    from signals.people.accounts import committee_role
-
-    values: dict[str, tuple[str, bool]] = {}
-
-    def put(name: str, explicit: object, guesses: list[str]) -> None:
-        if explicit not in (None, ""):
-            values[name] = (str(explicit), False)
-        elif guesses:
-            values[name] = (guesses[0], True)
-
-    put("title", contact.title, inferred.get("role", []))
-    roles = [r for r in (committee_role(t, config) for t in inferred.get("role", [])) if r]
-    put("committee_role", contact.committee_role, roles)
-    sizes = sorted(
-        (
-            s
-            for s in inferred.get("company_size", []) + inferred.get("team_size", [])
-            if s.isdigit()
-        ),
-        key=int,
-        reverse=True,
-    )
-    put("company_size", account.employees if account else None, sizes)
-    put("industry", account.industry if account else None, inferred.get("industry", []))
-    put("region", contact.region or (account.region if account else None), [])
-    return values
-
-
-def _matches(rule: people_config.FitRule, value: str) -> bool:
-    if rule.field == "company_size":
-        try:
-            number = float(value)
-        except ValueError:
-            return False
-        return (rule.min is None or number >= rule.min) and (rule.max is None or number <= rule.max)
-    lowered = value.lower()
-    return any(cue in lowered for cue in rule.any)
-
-
 def compute(
     session: Session,
     contact_id: int,
@@ -266,7 +149,7 @@ def compute(
 ) -> tuple[ContactScore, list[ScoredActivity], Fit]:
     """A contact's score as of a moment, from the activity log (nothing is written)."""
     config = config or people_config.active()
-    as_of = as_of or utcnow()
+    as_of = as_of or clock.now()
     contact = session.get_one(db.Contact, contact_id)
     scored = score_activities(activity_rows(session, [contact_id], config), as_of, config)
     fit = fit_for(session, contact, config)
@@ -350,10 +233,10 @@ def refresh_contacts(
     reason: str = "rescored",
 ) -> None:
     """Recompute and store some contacts' scores from their logs, then their stages."""
-    from signals.people import stages
+    from signals.people import account_scores, stages
 
     config = people_config.active()
-    now = now or utcnow()
+    now = now or clock.now()
     accounts = set()
     for contact_id in sorted(set(contact_ids)):
         contact = session.get(db.Contact, contact_id)
@@ -371,15 +254,20 @@ def refresh_contacts(
     session.flush()
     for account_id in accounts:
         if account_id is not None:
-            refresh_account(session, account_id, now, config)
+            account_scores.refresh_account(session, account_id, now, config)
 
 
-def apply_activity(session: Session, activity_id: int, now: datetime | None = None) -> ContactScore:
-    """Fold one new activity into its contact's stored score (incremental; < 10 ms target)."""
-    from signals.people import stages
+def apply_activity(
+    session: Session, activity_id: int, now: datetime | None = None, refit: bool = True
+) -> ContactScore:
+    """Fold one new activity into its contact's stored score (incremental; < 10 ms target).
+
+    `refit=False` keeps the stored fit: an activity changes fit only through new hints.
+    """
+    from signals.people import account_scores, stages
 
     config = people_config.active()
-    now = now or utcnow()
+    now = now or clock.now()
     activity = session.get_one(db.Activity, activity_id)
     contact = session.get_one(db.Contact, activity.contact_id)
     stored = session.get(ContactScore, activity.contact_id)
@@ -402,66 +290,11 @@ def apply_activity(session: Session, activity_id: int, now: datetime | None = No
             for category in item.activity.categories:
                 kinds = by_category.setdefault(category, {})
                 kinds[item.activity.kind] = kinds.get(item.activity.kind, 0.0) + sign * item.points
-    fit = fit_for(session, contact, config)
+    fit = fit_for(session, contact, config) if refit else Fit(stored.fit_points, stored.fit_grade)
     row = _store(session, _row(activity.contact_id, fit, by_kind, by_category, now, config))
     stages.update_contact(session, contact, row, now, config, "new activity", activity)
     if contact.account_id is not None:
-        refresh_account(session, contact.account_id, now, config)
-    return row
-
-
-def account_points(
-    session: Session, account_id: int, now: datetime, config: ScoringConfig
-) -> tuple[float, int]:
-    """Role-weighted sum over the account's active contacts (quiet ones do not dilute it),
-    plus the account's own activities (signals naming the company but no one in it).
-    """
-    statement = (
-        select(ContactScore, col(db.Contact.committee_role))
-        .join(db.Contact, col(db.Contact.id) == col(ContactScore.contact_id))
-        .where(col(db.Contact.account_id) == account_id)
-        .where(col(db.Contact.merged_into_id).is_(None))
-    )
-    total, active = 0.0, 0
-    for score, role in session.execute(statement):
-        points = sum(decayed(dict(score.by_kind), score.as_of, now, config).values())
-        if points < config.account_active_points or points <= 0:
-            continue
-        active += 1
-        total += points * config.role_weights.get(role or "unknown", config.role_weights["unknown"])
-    return total + company_points(session, account_id, now, config), active
-
-
-def company_points(
-    session: Session, account_id: int, now: datetime, config: ScoringConfig
-) -> float:
-    """Decayed, capped points of the activities that stay on the account itself."""
-    statement = select(AccountActivity).where(col(AccountActivity.account_id) == account_id)
-    rows = [
-        ActivityRow(a.id or 0, -account_id, a.kind, a.weight, a.occurred_at, (), a.stage)
-        for a in session.scalars(statement)
-    ]
-    return sum(item.points for item in score_activities(rows, now, config))
-
-
-def refresh_account(
-    session: Session, account_id: int, now: datetime, config: ScoringConfig | None = None
-) -> AccountScore:
-    """Recompute and store an account's score and buyer stage."""
-    from signals.people import stages
-
-    config = config or people_config.active()
-    points, active = account_points(session, account_id, now, config)
-    row = session.get(AccountScore, account_id)
-    band = band_for(points, config.account_bands)
-    if row is None:
-        row = AccountScore(
-            account_id=account_id, points=points, band=band, active_contacts=active, as_of=now
-        )
-        session.add(row)
-    else:
-        row.points, row.band, row.active_contacts, row.as_of = points, band, active, now
-    stages.update_account(session, account_id, now, config)
+        account_scores.refresh_account(session, contact.account_id, now, config)
     return row
 
 
@@ -471,10 +304,11 @@ def rescore_all(session: Session, now: datetime | None = None, stages: bool = Tr
     Loads the log, contacts, accounts, hints and stored scores once each, so the cost is a few
     queries plus arithmetic. With `stages`, lifecycle and buyer stages and account scores follow.
     """
+    from signals.people import account_scores
     from signals.people import stages as stage_rules
 
     config = people_config.active()
-    now = now or utcnow()
+    now = now or clock.now()
     by_contact: dict[int, list[ActivityRow]] = defaultdict(list)
     for logged in activity_rows(session, None, config):
         by_contact[logged.contact_id].append(logged)
@@ -520,7 +354,7 @@ def rescore_all(session: Session, now: datetime | None = None, stages: bool = Tr
     session.flush()
     for account_id in touched_accounts:
         if account_id is not None:
-            refresh_account(session, account_id, now, config)
+            account_scores.refresh_account(session, account_id, now, config)
     return count
 
 
@@ -529,3 +363,19 @@ def _furthest(found: list[str]) -> str | None:
 
     known = [s for s in found if s in RESITD]
     return max(known, key=RESITD.index) if known else None
+
+
+__all__ = [
+    "ActivityRow",
+    "Fit",
+    "FitMatch",
+    "ScoredActivity",
+    "apply_activity",
+    "band_for",
+    "compute",
+    "fit_for",
+    "fit_from",
+    "grade_for",
+    "refresh_contacts",
+    "rescore_all",
+]

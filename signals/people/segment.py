@@ -141,8 +141,18 @@ def group(
 
 def stage_event(change: StageChange) -> dict[str, Any]:
     """A lifecycle or buyer-stage change, as a track event of the contact (or the account)."""
-    assert change.id is not None
-    event = base("track", ("stage", change.id), change.occurred_at, change.contact_id)
+    # Keyed by what changed and when (not the row id, which may not exist yet): one change,
+    # one messageId, however often it is exported.
+    key = (
+        "stage",
+        change.kind,
+        change.contact_id,
+        change.account_id,
+        change.old,
+        change.new,
+        _iso(change.occurred_at),
+    )
+    event = base("track", key, change.occurred_at, change.contact_id)
     if change.contact_id is not None:
         event["userId"] = user_id(change.contact_id)
     else:
@@ -155,7 +165,6 @@ def stage_event(change: StageChange) -> dict[str, Any]:
         "from": change.old,
         "to": change.new,
         "reason": change.reason,
-        "stage_change_id": change.id,
     }
     return event
 

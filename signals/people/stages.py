@@ -57,8 +57,7 @@ def record(
         reason=reason,
         occurred_at=at,
     )
-    session.add(change)
-    session.flush()
+    session.add(change)  # flushed with the rest: a bulk rescore makes thousands of these
     publish.publish(session, [segment.stage_event(change)])
     return change
 

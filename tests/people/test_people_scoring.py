@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from signals.people import account_scores, scoring
 from signals.people import config as people_config
-from signals.people import scoring
 from signals.store import models as db
 from signals.store.models_people import ContactScore, InferredAttribute
 
@@ -131,14 +131,14 @@ def test_account_score_is_not_diluted_by_quiet_contacts(engine: Engine) -> None:
         _activity(session, champion, "comparison", 20.0, T0)
         scoring.refresh_contacts(session, [champion], T0)
         assert account.id is not None
-        alone, active = scoring.account_points(session, account.id, T0, config)
+        alone, active = account_scores.account_points(session, account.id, T0, config)
         for _ in range(5):
             scoring.refresh_contacts(session, [_contact(session, account_id=account.id)], T0)
-        crowded, still_active = scoring.account_points(session, account.id, T0, config)
+        crowded, still_active = account_scores.account_points(session, account.id, T0, config)
         executive = _contact(session, account_id=account.id, committee_role="executive")
         _activity(session, executive, "comparison", 20.0, T0)
         scoring.refresh_contacts(session, [executive], T0)
-        both, two = scoring.account_points(session, account.id, T0, config)
+        both, two = account_scores.account_points(session, account.id, T0, config)
     assert (active, still_active, two) == (1, 1, 2)
     assert crowded == alone == pytest.approx(20.0 * config.role_weights["champion"])
     assert both == pytest.approx(alone + 20.0 * config.role_weights["executive"])
