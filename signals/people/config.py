@@ -74,6 +74,7 @@ class ScoringConfig:
     buyer_window_days: float
     plays: tuple[Play, ...] = ()
     fresh_within_days: float = 7.0
+    our_handles: frozenset[str] = frozenset()
     product_categories: dict[str, str] = field(default_factory=dict)
 
     def activity_type(self, kind: str) -> ActivityType:
@@ -161,7 +162,18 @@ def load_scoring(directory: Path | None = None) -> ScoringConfig:
             read_toml(_file(directory, PLAYS_FILE)).get("fresh_within_days", 7),
         ),
         product_categories=_product_categories(_file(directory, PRODUCTS_FILE)),
+        our_handles=_our_handles(path, data.get("our_handles", [])),
     )
+
+
+def _our_handles(path: Path, value: Any) -> frozenset[str]:
+    """Our own accounts, as "platform:handle" (an answer to them is a reply_to_us)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and ":" in v for v in value):
+        raise ConfigError(
+            f'{path}: our_handles must be a list of "platform:handle" strings, '
+            'e.g. ["reddit:acme_support"]'
+        )
+    return frozenset(value)
 
 
 def _table(path: Path, data: dict[str, Any], key: str) -> dict[str, Any]:

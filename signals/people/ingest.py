@@ -36,13 +36,43 @@ if TYPE_CHECKING:
 
 
 def activity_kind(
-    classification: Classification, post: db.Post, config: people_config.ScoringConfig
+    classification: Classification,
+    post: db.Post,
+    config: people_config.ScoringConfig,
+    replies_to_us: bool = False,
 ) -> str:
-    """The strongest intent by configured weight; else comment (a reply) or post."""
-    intents = [i for i in classification.intents if i in config.activity]
-    if intents:
-        return max(intents, key=lambda i: config.activity[i].weight)
+    """The strongest by configured weight of the signal's intents and, for an answer to one of
+    our own accounts, reply_to_us; else comment (a reply) or post."""
+    kinds = [i for i in classification.intents if i in config.activity]
+    if replies_to_us and "reply_to_us" in config.activity:
+        kinds.append("reply_to_us")
+    if kinds:
+        return max(kinds, key=lambda k: config.activity[k].weight)
     return "comment" if post.parent_external_id else "post"
+
+
+def _replies_to_us(
+    session: Session, posts: Sequence[db.Post], config: people_config.ScoringConfig
+) -> set[int]:
+    """Ids of the posts that answer a post written by one of our own accounts."""
+    from signals.identity import normalise_handle, platform_for
+
+    parent_ids = {p.parent_id for p in posts if p.parent_id}
+    if not config.our_handles or not parent_ids:
+        return set()
+    kinds: dict[int | None, str] = {}
+    for source_id, kind in session.execute(select(col(db.Source.id), col(db.Source.kind))):
+        kinds[source_id] = kind
+    ours = set()
+    statement = select(db.Post).where(col(db.Post.id).in_(parent_ids))
+    for parent in session.scalars(statement):
+        if parent.author:
+            platform = platform_for(
+                parent.url or parent.thread_url, kinds.get(parent.source_id, "")
+            )
+            if f"{platform}:{normalise_handle(platform, parent.author)}" in config.our_handles:
+                ours.add(parent.id)
+    return {p.id for p in posts if p.id and p.parent_id in ours}
 
 
 @lru_cache(maxsize=1)
@@ -73,11 +103,12 @@ def merge_signals(
     known = _known_identities(session, [a for _, _, a in authored])
     found = resolve_identities(session, (a for _, _, a in authored))
     identities.propose_same_handles(session, [i for key, i in found.items() if key not in known])
+    answers_us = _replies_to_us(session, [p for p, _, _ in authored], config)
     rows: list[dict[str, Any]] = []
     for post, classification, author in authored:
         assert post.id is not None
         identity = found[(author.platform, author.handle)]
-        kind = activity_kind(classification, post, config)
+        kind = activity_kind(classification, post, config, post.id in answers_us)
         contact = identities.live(session, identity.contact_id)
         rows.append(
             {
