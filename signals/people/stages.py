@@ -8,6 +8,7 @@ when decay has taken the points away. SAL, SQL, Won and Recycled are set by peop
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from sqlmodel import col
 from signals.errors import ConfigError
 from signals.people.config import ScoringConfig
 from signals.store import models as db
-from signals.store.models_people import AccountActivity, ContactScore, StageChange
+from signals.store.models_people import AccountActivity, StageChange
 
 LIFECYCLE = ("MAL", "MIL", "MQL", "SAL", "SQL", "Won", "Recycled")
 RESITD = ("recognize", "evaluate", "sample", "integrate", "test", "deploy")
@@ -28,7 +29,17 @@ def identified(contact: db.Contact) -> bool:
     return bool(contact.email or contact.title or contact.owner)
 
 
-def auto_lifecycle(contact: db.Contact, score: ContactScore, config: ScoringConfig) -> str:
+class ScoreLike(Protocol):
+    """What stage rules read of a score."""
+
+    @property
+    def cell(self) -> str: ...
+
+    @property
+    def points(self) -> float: ...
+
+
+def auto_lifecycle(contact: db.Contact, score: ScoreLike, config: ScoringConfig) -> str:
     """The stage the score alone puts a contact at."""
     if score.cell in config.mql_cells:
         return "MQL"
@@ -65,7 +76,7 @@ def record(
 def update_contact(
     session: Session,
     contact: db.Contact,
-    score: ContactScore,
+    score: ScoreLike,
     at: datetime,
     config: ScoringConfig,
     reason: str,

@@ -169,3 +169,22 @@ def test_fit_uses_inferred_hints_only_when_nothing_better_is_known(engine: Engin
     assert (inferred.points, inferred.grade) == (30.0, "B")
     # The account's own size (50,000: not mid-market) beats the post's "40-person".
     assert [m.field for m in explicit.matches] == ["industry"]
+
+
+def test_rescore_all_stores_what_compute_says(engine: Engine) -> None:
+    with Session(engine) as session:
+        contacts = [_contact(session) for _ in range(3)]
+        for n, contact in enumerate(contacts):
+            for day in range(n + 1):
+                _activity(session, contact, "comparison", 10.0 + n, T0 + timedelta(days=day))
+        later = T0 + timedelta(days=5)
+        scoring.refresh_contacts(session, contacts[:1], T0)  # a stale cached score to replace
+        assert scoring.rescore_all(session, later) == 3
+        for contact in contacts:
+            stored = session.get_one(ContactScore, contact)
+            fresh = scoring.compute(session, contact, later)[0]
+            assert (stored.points, stored.cell, stored.as_of) == (
+                pytest.approx(fresh.points),
+                fresh.cell,
+                later,
+            )
