@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -51,8 +51,16 @@ def forgotten_digests(session: Session) -> tuple[str, set[str]] | None:
 
 def is_forgotten(session: Session, platform: str, handle: str) -> bool:
     """True when this identity was forgotten: none of its posts may be stored again."""
+    return forgotten_check(session)(platform, handle)
+
+
+def forgotten_check(session: Session) -> Callable[[str, str], bool]:
+    """A test of (platform, handle) against the forget list, read once for a whole batch."""
     known = forgotten_digests(session)
-    return known is not None and digest(known[0], f"{platform}:{handle}") in known[1]
+    if known is None:
+        return lambda _platform, _handle: False
+    salt, digests = known
+    return lambda platform, handle: digest(salt, f"{platform}:{handle}") in digests
 
 
 def drop_forgotten_posts(

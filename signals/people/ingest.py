@@ -97,9 +97,8 @@ def merge_signals(
     config = people_config.active()
     now = clock.now()
     _merge_company_signals(session, unauthored, signal_ids, config, now)
-    authored = [
-        (p, c, a) for p, c, a in authored if not erasure.is_forgotten(session, a.platform, a.handle)
-    ]
+    forgotten = erasure.forgotten_check(session)
+    authored = [(p, c, a) for p, c, a in authored if not forgotten(a.platform, a.handle)]
     known = _known_identities(session, [a for _, _, a in authored])
     found = resolve_identities(session, (a for _, _, a in authored))
     identities.propose_same_handles(session, [i for key, i in found.items() if key not in known])
