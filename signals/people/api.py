@@ -21,7 +21,6 @@ from signals.people import config as people_config
 from signals.people.erasure import ForgetReport
 from signals.store import models as db
 from signals.store.models_people import (
-    AccountScore,
     ContactScore,
     InferredAttribute,
     NoMerge,
@@ -228,7 +227,6 @@ def account_card(session: Session, account_id: int) -> AccountCard | None:
         return None
     config = people_config.active()
     points, _active = account_scores.account_points(session, account_id, clock.now(), config)
-    stored = session.get(AccountScore, account_id)
     members = session.scalars(
         select(db.Contact)
         .where(col(db.Contact.account_id) == account_id)
@@ -240,7 +238,7 @@ def account_card(session: Session, account_id: int) -> AccountCard | None:
         name=account.name,
         domain=account.domain,
         score=round(points, 4),
-        band=scoring.band_for(points, config.account_bands) if stored or points else 4,
+        band=scoring.band_for(points, config.account_bands),
         buyer_stage=account.buyer_stage,
         contacts=[ContactLite(c.id or 0, c.display_name, c.committee_role) for c in members],
     )

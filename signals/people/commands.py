@@ -74,16 +74,32 @@ def list_command(context: AppContext, limit: int, as_of: str | None, as_json: bo
     from sqlmodel import col
 
     from signals.people import api, scoring
+    from signals.people.config import active
     from signals.store import models as db
+    from signals.store.models_people import ContactScore
 
     moment = _moment(as_of, "--as-of")
     with _session(context) as session:
-        ids = session.scalars(
-            select(col(db.Contact.id)).where(col(db.Contact.merged_into_id).is_(None))
-        )
+        ids = [
+            i
+            for i in session.scalars(
+                select(col(db.Contact.id)).where(col(db.Contact.merged_into_id).is_(None))
+            )
+            if i is not None
+        ]
+        if moment is None:
+            # The stored scores carried to now rank everyone cheaply; cards only for the top.
+            now, config = clock.now(), active()
+            stored = {s.contact_id: s for s in session.scalars(select(ContactScore))}
+            points = {
+                i: sum(scoring.decayed(dict(s.by_kind), s.as_of, now, config).values())
+                for i, s in stored.items()
+                if s.as_of <= now
+            }
+            ids = sorted(ids, key=lambda i: (-points.get(i, 0.0), i))[:limit]
         rows = []
         for contact_id in ids:
-            card = api.contact_card(session, contact_id or 0)
+            card = api.contact_card(session, contact_id)
             if card is None:
                 continue
             data = card.to_dict()
