@@ -116,6 +116,17 @@ def register(app: typer.Typer) -> None:
         lifecycle_set_command(ctx.obj, contact, stage, reason, actor)
 
     @app.command()
+    def tasks(
+        ctx: typer.Context,
+        status: Annotated[str, typer.Option(help="open, done or dismissed.")] = "open",
+        as_json: Annotated[bool, typer.Option("--json", help="JSON Lines.")] = False,
+    ) -> None:
+        """Tasks the nurture plays made, soonest deadline first."""
+        from signals.people.commands import tasks_command
+
+        tasks_command(ctx.obj, status, as_json)
+
+    @app.command()
     def explain(
         ctx: typer.Context, contact: str, as_of: AsOf = None, as_json: AsJson = False
     ) -> None:

@@ -263,3 +263,44 @@ def rescore_command(context: AppContext) -> None:
     with _session(context) as session:
         count = scoring.rescore_all(session, clock.now())
     print(f"rescored {count} contacts")
+
+
+def tasks_command(context: AppContext, status: str, as_json: bool) -> None:
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from signals.store import models as db
+    from signals.store.models_people import Task
+
+    with _session(context) as session:
+        statement = (
+            select(Task, col(db.Contact.display_name), col(db.Post.url))
+            .outerjoin(db.Contact, col(db.Contact.id) == col(Task.contact_id))
+            .outerjoin(db.Post, col(db.Post.id) == col(Task.post_id))
+            .where(col(Task.status) == status)
+            .order_by(col(Task.due_at), col(Task.id))
+        )
+        rows: list[dict[str, Any]] = [
+            {
+                "id": task.id,
+                "contact_id": task.contact_id,
+                "contact": name,
+                "play": task.play,
+                "action": task.action,
+                "owner": task.owner,
+                "due_at": task.due_at.isoformat(),
+                "url": url,
+                "detail": task.detail,
+            }
+            for task, name, url in session.execute(statement)
+        ]
+    if as_json:
+        sys.stdout.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        return
+    for r in rows:
+        print(
+            f"{r['id']:>5}  due {r['due_at'][:16]}  {r['action']:<13} {r['contact']}: {r['play']}"
+        )
+        print(f"       {r['url'] or ''}  {r['detail']}")
+    if not rows:
+        print(f"no {status} tasks")

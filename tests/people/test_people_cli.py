@@ -65,6 +65,14 @@ def test_people_commands_end_to_end(engine: Engine, settings: Settings, cli: Inv
         "error: unknown lifecycle stage 'Hot'; use one of MAL, MIL, MQL, SAL, SQL, Won, Recycled"
     )
 
+    tasks = cli("tasks", "--json")
+    assert tasks.exit_code == 0, tasks.output
+    (task,) = [json.loads(line) for line in tasks.stdout.splitlines()]
+    assert (task["contact"], task["action"]) == ("Nora Wilde", "suggest_reply")
+    assert task["due_at"] == "2013-08-13T16:00:00+00:00"
+    assert task["url"].startswith("https://www.reddit.com/r/smallbusiness/")
+    assert cli("tasks", "--status", "done").stdout.strip() == "no done tasks"
+
     proposals = cli("contacts", "proposals")
     proposal_id = proposals.stdout.split()[0]
     assert "two handles of one platform are never merged automatically" in proposals.stdout
