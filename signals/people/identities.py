@@ -116,6 +116,7 @@ def merge_contacts(
     for name in _FILLED:
         if getattr(keep, name) is None and getattr(other, name) is not None:
             setattr(keep, name, getattr(other, name))
+    _keep_sales_stage(session, keep, other)
     other.merged_into_id = keep.id
     keep.updated_at = other.updated_at = utcnow()
     ledger = MergeLedger(
@@ -137,6 +138,21 @@ def merge_contacts(
     session.flush()
     _rescore(session, [keep.id, other.id])
     return ledger
+
+
+# Stages people set (sales accepted, qualified, won) outrank what scoring computes.
+_SALES_RANK = {"SAL": 1, "SQL": 2, "Won": 3}
+
+
+def _keep_sales_stage(session: Session, keep: db.Contact, other: db.Contact) -> None:
+    """A merge never loses a stage sales gave either contact: the furthest one stays."""
+    from signals.people import clock, stages
+
+    theirs = _SALES_RANK.get(other.lifecycle_stage, 0)
+    if theirs > _SALES_RANK.get(keep.lifecycle_stage, 0):
+        old, keep.lifecycle_stage = keep.lifecycle_stage, other.lifecycle_stage
+        reason = f"merged with contact {other.id}, which sales had at {other.lifecycle_stage}"
+        stages.record(session, "lifecycle", old, keep.lifecycle_stage, reason, clock.now(), keep.id)
 
 
 def _move_post_rows(session: Session, source: int, target: int, post_ids: list[int] | None) -> None:

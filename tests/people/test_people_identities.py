@@ -119,3 +119,14 @@ def test_rejected_pairs_go_on_the_no_merge_list(engine: Engine) -> None:
             identities.merge_contacts(session, a, b, ["x"], reviewed=True)
         with pytest.raises(Exception, match="already rejected"):
             api.reject_merge(session, proposal.id, "reviewer")
+
+
+def test_a_merge_keeps_the_stage_sales_gave_either_contact(engine: Engine) -> None:
+    with clock.fixed(NOW), Session(engine) as session:
+        keep = _person(session, ("reddit", "pat"), lifecycle_stage="MIL")
+        other = _person(session, ("github", "pat-gh"), lifecycle_stage="SQL")
+        identities.merge_contacts(session, keep, other, ["CRM import lists github:pat-gh"])
+        assert session.get_one(db.Contact, keep).lifecycle_stage == "SQL"
+        (change,) = [c for c in api.stage_history(session, keep) if c.kind == "lifecycle"]
+        assert (change.old, change.new, change.at) == ("MIL", "SQL", NOW)
+        assert change.reason == f"merged with contact {other}, which sales had at SQL"
