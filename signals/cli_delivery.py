@@ -48,7 +48,10 @@ def webhooks_add(
     ] = None,
     event: Annotated[
         list[str] | None,
-        typer.Option(help="Only this event (repeatable): signal.detected, stage.changed."),
+        typer.Option(
+            help="Only this event (repeatable): signal.detected, stage.changed, play.triggered, "
+            "contact.identified, account.updated, person.deleted."
+        ),
     ] = None,
 ) -> None:
     """Register a webhook receiver."""

@@ -30,8 +30,9 @@ def register(app: typer.Typer) -> None:
         from signals.web.settings import load_web_settings
 
         context = ctx.obj
-        settings = load_web_settings(_config_dir(context))
-        application = create_app(context.engine, settings)
+        config_dir = _config_dir(context)
+        settings = load_web_settings(config_dir)
+        application = create_app(context.engine, settings, config_dir)
         typer.echo(f"serving on http://{host}:{port}/ (Ctrl-C stops)", err=True)
         # Behind a TLS proxy, X-Forwarded-Proto from 127.0.0.1 marks requests as https.
         uvicorn.run(application, host=host, port=port, proxy_headers=True, log_level="info")

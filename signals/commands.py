@@ -34,9 +34,11 @@ def crawl_command(context: AppContext, names: Sequence[str]) -> int:
 
 def run_command(context: AppContext, names: Sequence[str]) -> int:
     from signals import pipeline, report
+    from signals.people import config as people_config
 
     _check_names(context, names)
     classifier = context.classifier
+    people_config.use_directory(context.settings.directory)  # scoring.toml, plays.toml
     pipeline.sync_sources(context.engine, context.settings.sources)
     with context.http() as http, report.SourceProgress(len(context.settings.sources)) as progress:
         result = pipeline.run(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from signals.config import SourceConfig
-from signals.identity import Author, normalise_handle, platform_for, resolve_identities
+from signals.identity import Author, normalise_handle, platform_for
 from signals.store import models as db
 from signals.store.bulk import insert_ignoring_duplicates
 from signals.store.columns import utcnow
@@ -159,8 +159,12 @@ def crawl_source(
 
 
 def _store_result(engine: Engine, source_id: int, result: FetchResult, started: datetime) -> int:
+    from signals.people.erasure import drop_forgotten_posts
+
     rows = [_post_row(source_id, post, started) for post in result.posts]
     with Session(engine) as session, session.begin():
+        # Forgotten people's posts are never stored again (`signals forget`).
+        rows = drop_forgotten_posts(session, rows, session.get_one(db.Source, source_id).kind)
         inserted = insert_ignoring_duplicates(
             session,
             table(db.Post),
@@ -333,44 +337,23 @@ def _merge_activities(
     positives: Sequence[tuple[db.Post, Classification]],
     signal_ids: dict[int, int],
 ) -> int:
-    """One `signal` activity per new signal, on the contact behind the post author's identity."""
+    """Typed, weighted activities for new signals on their authors' contacts (signals.people)."""
+    from signals.people.ingest import merge_signals
+
     # Posts without a URL fall back to their source's kind as the handle namespace.
     kinds: dict[int, str] = {}
     for source_id, kind in session.execute(select(db.Source.id, db.Source.kind)):
         kinds[source_id or 0] = kind
-    authored = [
-        (post, c, _author(post, kinds[post.source_id]))
-        for post, c in positives
-        if post.author and post.id in signal_ids
-    ]
-    identities = resolve_identities(session, (a for _, _, a in authored if a))
-    rows = []
-    for post, classification, author in authored:
-        if author is None or post.id is None:
+    authored, unauthored = [], []
+    for post, classification in positives:
+        if post.id not in signal_ids:
             continue
-        identity = identities[(author.platform, author.handle)]
-        rows.append(
-            {
-                "contact_id": identity.contact_id,
-                "identity_id": identity.id,
-                "post_id": post.id,
-                "signal_id": signal_ids[post.id],
-                "kind": "signal",
-                "stage": classification.stage,
-                "intents": list(classification.intents),
-                "weight": classification.confidence,
-                "occurred_at": post.published_at or post.fetched_at,
-                "created_at": utcnow(),
-            }
-        )
-    inserted = insert_ignoring_duplicates(
-        session,
-        table(db.Activity),
-        rows,
-        ("post_id", "contact_id", "kind"),
-        returning=("id",),
-    )
-    return len(inserted)
+        author = _author(post, kinds[post.source_id])
+        if author is None:
+            unauthored.append((post, classification))  # may still name a known company
+        else:
+            authored.append((post, classification, author))
+    return merge_signals(session, authored, signal_ids, unauthored)
 
 
 def _author(post: db.Post, source_kind: str) -> Author | None:

@@ -15,6 +15,7 @@ from signals import pipeline
 from signals.classifier import load_classifier
 from signals.config import Settings
 from signals.demo import DEMO_DATA, demo_feeds, demo_server, demo_settings
+from signals.people.config import load_scoring
 from signals.replay import ReplayServer, Route
 from signals.store import models as db
 from sources import HttpClient
@@ -82,9 +83,16 @@ def test_run_stores_posts_signals_and_merges_activity(engine: Engine, settings: 
     assert unclassified == 0
     assert _count(engine, db.Activity) == authored_signals
     assert _count(engine, db.Identity) == _count(engine, db.Contact) == authors
-    assert activity.kind == "signal"
+    # Typed by its strongest intent (or post/comment) and weighted from config/scoring.toml.
+    scoring = load_scoring()
+    expected_kind = max(signal.intents, key=lambda i: scoring.activity[i].weight, default="post")
+    if not signal.intents and post.parent_external_id:
+        expected_kind = "comment"
+    assert activity.kind == expected_kind
     assert activity.stage == signal.stage
-    assert activity.weight == signal.confidence
+    assert activity.weight == pytest.approx(
+        scoring.activity[expected_kind].weight * signal.confidence
+    )
     assert activity.occurred_at == post.published_at
     for item in signal.evidence:
         source_text = post.text if item["field"] == "text" else post.title

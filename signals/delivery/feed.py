@@ -1,31 +1,33 @@
-"""Turns new signals and stage changes into webhook events and alerts, each exactly once.
+"""Turns new people events into webhooks, and new signals and stage changes into alerts.
 
-It reads `signals` and (once the contacts area has created it) `stage_changes` by id past its
-own high-water marks, and commits the queued deliveries with the advanced mark in one
-transaction per batch: a crash repeats at most one batch, whose deliveries' keys are taken.
+Webhooks carry the same Segment-spec events as `signals export --format segment`: the rows of
+`people_events` (identify, track, group, delete), which the people area writes in the same
+transaction as the change that caused them. Alerts are read from `signals` and `stage_changes`.
+Each stream is read by id past its own high-water mark, and the queued deliveries commit with
+the advanced mark in one transaction per batch: a crash repeats at most one batch, whose
+deliveries' keys are taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from signals.delivery import alerts, webhook
-from signals.delivery.messages import Alert
 from signals.delivery.settings import AlertRules
 from signals.store import models as db
 from signals.store.columns import utcnow
 from signals.store.models_delivery import DeliveryCursor
+from signals.store.models_people import PeopleEvent
 
 BATCH = 500
-# The contacts area owns stage_changes; read it by its documented columns, not its model.
+# stage_changes as plain rows: the alert code takes mappings, as the digest job stores them.
 _NEW_STAGE_CHANGES = text(
     "SELECT id, contact_id, account_id, kind, old, new, reason, occurred_at "
     "FROM stage_changes WHERE id > :after ORDER BY id LIMIT :n"
@@ -46,11 +48,12 @@ def collect(engine: Engine, rules: AlertRules, now: datetime | None = None) -> F
     """Queue webhook events and alerts for everything new since the last pass."""
     moment = now or utcnow()
     report = FeedReport()
+    while _people_batch(engine, moment, report):
+        pass
     while _signals_batch(engine, rules, moment, report):
         pass
-    if inspect(engine).has_table("stage_changes"):
-        while _stage_batch(engine, rules, moment, report):
-            pass
+    while _stage_batch(engine, rules, moment, report):
+        pass
     return report
 
 
@@ -76,16 +79,6 @@ def _signals_batch(engine: Engine, rules: AlertRules, now: datetime, report: Fee
         if not ids:
             return False
         facts = alerts.load_signals(session, [i for i in ids if i is not None])
-        for fact in facts:
-            if fact.is_signal:
-                report.webhooks += webhook.publish(
-                    session,
-                    "signal.detected",
-                    fact.alert.key,
-                    segment_track(fact.alert, "Buying Signal Detected", now, fact.products),
-                    fact.alert.contact_id,
-                    now,
-                )
         wanted = [f.alert for f in facts if alerts.is_high_intent(f, rules, now)]
         report.alerts += alerts.route(session, wanted, now)
         report.signals += len(ids)
@@ -100,48 +93,50 @@ def _stage_batch(engine: Engine, rules: AlertRules, now: datetime, report: FeedR
         rows = [dict(r._mapping) for r in session.execute(_NEW_STAGE_CHANGES, parameters)]
         if not rows:
             return False
-        for row in rows:
-            alert = alerts.stage_change_alert(session, row)
-            report.webhooks += webhook.publish(
-                session,
-                "stage.changed",
-                alert.key,
-                segment_track(alert, "Stage Changed", now),
-                alert.contact_id,
-                now,
-            )
         report.alerts += alerts.on_stage_changes(session, rows, rules, now)
         report.stage_changes += len(rows)
         cursor.last_id, cursor.updated_at = max(int(r["id"]) for r in rows), now
         return True
 
 
-def segment_track(
-    alert: Alert, event: str, now: datetime, products: Sequence[str] = ()
-) -> dict[str, Any]:
-    """A Segment-spec `track` event for a webhook: who, what, where, stage and evidence."""
-    properties: dict[str, Any] = {
-        "stage": alert.stage,
-        "intents": list(alert.intents),
-        "products": list(products),
-        "confidence": alert.confidence,
-        "url": alert.url,
-        "quote": alert.quote,
-        "evidence": list(alert.evidence),
-        "where": alert.where,
-        **alert.extra,
-    }
-    identity: dict[str, Any] = (
-        {"userId": str(alert.contact_id)}
-        if alert.contact_id is not None
-        else {"anonymousId": f"{alert.kind}:{alert.who}"}
-    )
-    return {
-        "type": "track",
-        "event": event,
-        **identity,
-        "messageId": alert.key,
-        "timestamp": alert.occurred_at or now.isoformat(),
-        "properties": properties,
-        "context": {"library": {"name": "buying-signals"}},
-    }
+def _people_batch(engine: Engine, now: datetime, report: FeedReport) -> bool:
+    with Session(engine) as session, session.begin():
+        cursor = _cursor(session, "people_events")
+        events = list(
+            session.scalars(
+                select(PeopleEvent)
+                .where(col(PeopleEvent.id) > cursor.last_id)
+                .order_by(col(PeopleEvent.id))
+                .limit(BATCH)
+            )
+        )
+        if not events:
+            return False
+        for event in events:
+            report.webhooks += webhook.publish(
+                session,
+                webhook_event_name(event.payload),
+                event.message_id,
+                event.payload,
+                event.contact_id,
+                now,
+            )
+        cursor.last_id, cursor.updated_at = max(e.id or 0 for e in events), now
+        return True
+
+
+_TRACKED = {
+    "Buying Signal Detected": "signal.detected",
+    "Lifecycle Stage Changed": "stage.changed",
+    "Buyer Stage Changed": "stage.changed",
+    "Play Triggered": "play.triggered",
+}
+_TYPED = {"identify": "contact.identified", "group": "account.updated", "delete": "person.deleted"}
+
+
+def webhook_event_name(payload: dict[str, Any]) -> str:
+    """The X-Signals-Event name of a Segment-spec event (what a receiver filters on)."""
+    kind = str(payload.get("type", ""))
+    if kind == "track":
+        return _TRACKED.get(str(payload.get("event", "")), "track")
+    return _TYPED.get(kind, kind)

@@ -27,7 +27,15 @@ from signals.store.columns import utcnow
 from signals.store.models_delivery import Delivery, WebhookEndpoint
 from sources import BlockedAddressError, HttpClient, SourceError
 
-EVENTS = ("signal.detected", "stage.changed", "person.deleted", "webhook.test")
+EVENTS = (
+    "signal.detected",
+    "stage.changed",
+    "play.triggered",
+    "contact.identified",
+    "account.updated",
+    "person.deleted",
+    "webhook.test",
+)
 
 
 def add_endpoint(

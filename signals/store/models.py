@@ -126,6 +126,10 @@ class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str
     domain: str | None = Field(default=None, unique=True)
+    industry: str | None = None
+    employees: int | None = None
+    region: str | None = None
+    buyer_stage: str | None = None
     created_at: datetime = _created()
 
 
@@ -136,8 +140,17 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str
-    email: str | None = None
+    email: str | None = Field(default=None, index=True)
     account_id: int | None = _foreign_key("accounts.id", "SET NULL", nullable=True)
+    title: str | None = None
+    committee_role: str | None = None
+    owner: str | None = None
+    region: str | None = None
+    website: str | None = None
+    lifecycle_stage: str = "MAL"
+    buyer_stage: str | None = None
+    # Set while merged into another contact; the ledger can undo it (signals contacts unmerge).
+    merged_into_id: int | None = _foreign_key("contacts.id", "SET NULL", nullable=True)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -180,4 +193,4 @@ class Activity(SQLModel, table=True):
 
 
 # Each area's tables live in its own module; importing them here registers them on the metadata.
-from signals.store import models_delivery, models_web  # noqa: E402,F401
+from signals.store import models_delivery, models_people, models_web  # noqa: E402,F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -15,7 +16,6 @@ from sqlmodel import Session
 
 from signals.errors import InputError
 from signals.web import auth
-from signals.web.people_bridge import PeopleUnavailable
 from signals.web.render import STATIC, environment
 from signals.web.settings import WebSettings
 
@@ -117,10 +117,6 @@ def _install_handlers(app: FastAPI) -> None:
     async def _input(request: Request, exc: InputError) -> Response:
         return _error_page(request, 400, str(exc))
 
-    @app.exception_handler(PeopleUnavailable)
-    async def _no_people(request: Request, exc: PeopleUnavailable) -> Response:
-        return _error_page(request, 503, str(exc))
-
 
 def _next(target: str) -> str:
     from urllib.parse import urlencode
@@ -128,8 +124,11 @@ def _next(target: str) -> str:
     return urlencode({"next": target})
 
 
-def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
-    """The web app over a migrated store."""
+def create_app(
+    engine: Engine, settings: WebSettings | None = None, config_dir: Path | None = None
+) -> FastAPI:
+    """The web app and the read API (/api, OpenAPI at /docs) over a migrated store."""
+    from signals.api import read as read_api
     from signals.web import routes_auth, routes_inbox, routes_people, routes_review, routes_site
 
     app = FastAPI(
@@ -162,10 +161,9 @@ def create_app(engine: Engine, settings: WebSettings | None = None) -> FastAPI:
     for module in (routes_auth, routes_review, routes_inbox, routes_people, routes_site):
         app.include_router(module.router)
 
-    # --- Read API: the lead mounts the contacts work's router here at merge, e.g. ---
-    # from signals.api import router as read_api
-    # app.include_router(read_api, prefix="/api")
-    # --- end of the read API spot ---
+    # The read API: bearer tokens, GET only, so the pages' login and CSRF checks never apply.
+    app.state.config_dir = config_dir
+    app.include_router(read_api.router)
     return app
 
 

@@ -19,14 +19,10 @@ Marketer = Annotated[auth.CurrentUser, Depends(auth.require_role("marketer"))]
 DbSession = Annotated[Session, Depends(db_session)]
 
 
-def _common() -> dict[str, object]:
-    return {"people_available": people_bridge.available(), "unavailable": people_bridge.UNAVAILABLE}
-
-
 @router.get("/contacts")
 def contacts(request: Request, user: Marketer) -> Response:
     found = most_active_contacts(request.app.state.engine, limit=100)
-    return render(request, "contacts.html", {"contacts": found, **_common()})
+    return render(request, "contacts.html", {"contacts": found})
 
 
 @router.get("/contacts/{contact_id}")
@@ -58,7 +54,6 @@ def contact_page(request: Request, contact_id: int, user: Marketer, session: DbS
             "explanation": people_bridge.explain_contact(session, contact_id),
             "history": people_bridge.stage_history(session, contact_id),
             "safe_url": safe_url,
-            **_common(),
         },
     )
 
@@ -72,14 +67,14 @@ def account_page(request: Request, account_id: int, user: Marketer, session: DbS
         select(db.Contact).where(db.Contact.account_id == account_id).order_by(col(db.Contact.id))
     ).all()
     card = people_bridge.account_card(session, account_id)
-    context = {"account": account, "members": members, "card": card, **_common()}
+    context = {"account": account, "members": members, "card": card}
     return render(request, "account.html", context)
 
 
 @router.get("/merges")
 def merges(request: Request, user: Marketer, session: DbSession) -> Response:
     proposals = people_bridge.merge_proposals(session)
-    return render(request, "merges.html", {"proposals": proposals, **_common()})
+    return render(request, "merges.html", {"proposals": proposals})
 
 
 @router.post("/merges/{proposal_id}/{verdict}")
@@ -98,7 +93,7 @@ def merge_verdict(
 
 @router.get("/people/forget")
 def forget_page(request: Request, user: Marketer, person: str = "") -> Response:
-    return render(request, "forget.html", {"person": person, "report": None, **_common()})
+    return render(request, "forget.html", {"person": person, "report": None})
 
 
 @router.post("/people/forget")
@@ -111,7 +106,7 @@ def forget(
 ) -> Response:
     if confirm.strip() != person.strip():
         context = {"person": person, "report": None, "error": "type the person again to confirm"}
-        return render(request, "forget.html", {**context, **_common()}, status=400)
+        return render(request, "forget.html", {**context}, status=400)
     report = people_bridge.forget_person(session, person.strip())
     session.commit()
-    return render(request, "forget.html", {"person": "", "report": report, **_common()})
+    return render(request, "forget.html", {"person": "", "report": report})

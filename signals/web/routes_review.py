@@ -96,8 +96,6 @@ def review_detail(request: Request, signal_id: int, user: Marketer, session: DbS
             "contact": contact,
             "card": card,
             "account": account,
-            "people_available": people_bridge.available(),
-            "unavailable": people_bridge.UNAVAILABLE,
             "choices": filter_choices(session),
             "post_url": safe_url(item.post.url),
             "return_to": f"/review/{signal_id}",

@@ -41,4 +41,5 @@ def test_classifiers_imports_nothing_of_ours_and_spacy_only_in_rules() -> None:
                 top = name.split(".")[0]
                 assert top not in ("sources", "signals"), f"{path.name} imports {name}"
                 if top in ("spacy", "thinc"):
-                    assert path.name == "rules.py", f"{path.name} imports {name}"
+                    # org_hints imports spaCy inside its constructor (kept lazy, checked above).
+                    assert path.name in ("rules.py", "org_hints.py"), f"{path.name} imports {name}"

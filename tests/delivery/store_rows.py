@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from signals.people import publish, segment
 from signals.store import models as db
 
 
@@ -65,18 +66,19 @@ def add_signal(
         contact = db.Contact(display_name=author, account_id=company.id if company else None)
         session.add(contact)
     session.flush()
-    session.add(
-        db.Activity(
-            contact_id=contact.id or 0,
-            post_id=post.id or 0,
-            signal_id=signal.id,
-            kind="signal",
-            stage=stage,
-            intents=list(intents),
-            weight=confidence,
-            occurred_at=published,
-        )
+    activity = db.Activity(
+        contact_id=contact.id or 0,
+        post_id=post.id or 0,
+        signal_id=signal.id,
+        kind="signal",
+        stage=stage,
+        intents=list(intents),
+        weight=confidence,
+        occurred_at=published,
     )
+    session.add(activity)
     session.flush()
+    # As the pipeline's merge step does: the activity's Segment event, for the webhook feed.
+    publish.publish(session, [segment.track(activity, post, None, contact, cue)])
     assert signal.id is not None
     return signal.id

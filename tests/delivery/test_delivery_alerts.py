@@ -24,6 +24,8 @@ from signals.delivery.settings import (
     SmtpSettings,
 )
 from signals.errors import ConfigError
+from signals.people import publish, segment
+from signals.store.models_people import StageChange
 from signals.web.passwords import add_user
 from sources import HttpClient
 
@@ -158,23 +160,17 @@ def test_stage_changes_alert_and_go_to_webhooks_as_segment_events(
     with Session(engine) as session, session.begin():
         add_signal(session, 1, T0 - timedelta(hours=1))
         webhook.add_endpoint(session, "crm", receiver.url, "whsec")
-        # stage_changes belongs to the contacts area; this is its documented shape.
-        session.execute(
-            text(
-                "CREATE TABLE stage_changes (id INTEGER PRIMARY KEY, contact_id INTEGER, "
-                "account_id INTEGER, kind VARCHAR(16) NOT NULL, old VARCHAR(16), "
-                "new VARCHAR(16) NOT NULL, reason VARCHAR(200), occurred_at TIMESTAMP, "
-                "created_at TIMESTAMP)"
+        # As signals.people.stages records a change: the row, and its Segment event.
+        changes = [
+            StageChange(contact_id=1, kind=kind, old=old, new=new, reason=why, occurred_at=T0)
+            for kind, old, new, why in (
+                ("lifecycle", "MIL", "MQL", "score passed 60"),
+                ("buyer", "evaluate", "sample", "started a trial"),
             )
-        )
-        session.execute(
-            text(
-                "INSERT INTO stage_changes VALUES (1, 1, NULL, 'lifecycle', 'MIL', 'MQL', "
-                "'score passed 60', :at, :at), (2, 1, NULL, 'buyer', 'evaluate', 'sample', "
-                "'started a trial', :at, :at)"
-            ),
-            {"at": T0.replace(tzinfo=None)},
-        )
+        ]
+        session.add_all(changes)
+        session.flush()
+        publish.publish(session, [segment.stage_event(change) for change in changes])
     report = _run(engine, http, settings, T0)
     assert (report.feed.signals, report.feed.stage_changes) == (1, 2)
     assert report.feed.webhooks == 3
@@ -183,17 +179,17 @@ def test_stage_changes_alert_and_go_to_webhooks_as_segment_events(
         "Stage change: dana_ops (Acme Logistics): buyer stage evaluate -> sample",
         "Stage change: dana_ops (Acme Logistics): lifecycle stage MIL -> MQL",
     ]
-    events = {r.headers["x-signals-event"]: r.json() for r in receiver.requests}
-    assert set(events) == {"signal.detected", "stage.changed"}
-    track = events["signal.detected"]["data"]
-    assert (track["type"], track["event"], track["userId"]) == (
-        "track",
-        "Buying Signal Detected",
-        "1",
-    )
-    assert track["messageId"] == "signal:1"
+    received = [(r.headers["x-signals-event"], r.json()["data"]) for r in receiver.requests]
+    assert sorted((name, data["event"]) for name, data in received) == [
+        ("signal.detected", "Buying Signal Detected"),
+        ("stage.changed", "Buyer Stage Changed"),
+        ("stage.changed", "Lifecycle Stage Changed"),
+    ]
+    assert {(data["type"], data["userId"]) for _, data in received} == {("track", "contact-1")}
+    track = next(data for name, data in received if name == "signal.detected")
     assert track["properties"]["url"] == "https://www.reddit.com/r/sysadmin/comments/1/"
-    assert track["properties"]["products"] == ["jira", "linear"]
+    assert track["properties"]["intents"] == ["alternative_seeking"]
+    assert len({data["messageId"] for _, data in received}) == 3
     assert all(receiver.verified("whsec", now=T0.timestamp()))
     assert _run(engine, http, settings, T0 + timedelta(minutes=5)).feed.stage_changes == 0
 

@@ -119,7 +119,8 @@ def test_webhook_mistakes_are_one_line_errors(setup: tuple[list[str], str]) -> N
     code, _, err = _invoke([*options, "webhooks", "add", "x", "https://e.test/h", "--event", "sig"])
     assert err.strip() == (
         "error: unknown webhook event 'sig'; "
-        "known: signal.detected, stage.changed, person.deleted, webhook.test"
+        "known: signal.detected, stage.changed, play.triggered, contact.identified, "
+        "account.updated, person.deleted, webhook.test"
     )
 
 

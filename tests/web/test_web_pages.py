@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import lxml.html
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from webtools import Seeded, WebClient, seed
@@ -15,10 +13,10 @@ from webtools import Seeded, WebClient, seed
 from signals.config import SourceConfig
 from signals.pipeline import sync_sources
 from signals.store import models as db
-from signals.web import people_bridge
+from signals.store.models import table
+from signals.store.models_people import StageChange
 
 Login = Callable[[str], WebClient]
-PEOPLE_MISSING = importlib.util.find_spec("signals.people") is None
 
 
 def test_dashboard_charts_and_precision_per_source(
@@ -115,24 +113,7 @@ def test_contact_page_shows_the_timeline_from_our_tables(
     assert "Thread 0" in page
     detail = mara.get(f"/review/{seeded.signal_ids[0]}").text
     assert f'href="/contacts/{contact_id}"' in detail
-    if PEOPLE_MISSING:
-        assert people_bridge.UNAVAILABLE in page
-        assert people_bridge.UNAVAILABLE in detail
     assert str(contact_id) in mara.get("/contacts").text
-
-
-@pytest.mark.skipif(not PEOPLE_MISSING, reason="signals.people is installed")
-def test_without_the_people_api_actions_say_scoring_is_not_available(
-    as_user: Login, seeded: Seeded
-) -> None:
-    mara = as_user("mara")
-    assert people_bridge.UNAVAILABLE in mara.get("/merges").text
-    response = mara.post(
-        "/people/forget",
-        data={"person": "1", "confirm": "1", "csrf_token": mara.csrf},
-    )
-    assert response.status_code == 503
-    assert people_bridge.UNAVAILABLE in response.text
 
 
 def test_erasing_needs_the_person_typed_twice(as_user: Login, seeded: Seeded) -> None:
@@ -148,32 +129,13 @@ def test_erasing_needs_the_person_typed_twice(as_user: Login, seeded: Seeded) ->
 def test_dashboard_lists_accounts_that_moved_stage_this_week(
     as_user: Login, seeded: Seeded, sqlite_engine: Engine
 ) -> None:
-    # The stage_changes table belongs to the contacts work; here it is made as its spec says.
-    from sqlalchemy import Column, Integer, MetaData, String, Table
-
-    from signals.store.columns import UTCDateTime
-
-    metadata = MetaData()
-    changes = Table(
-        "stage_changes",
-        metadata,
-        Column("id", Integer, primary_key=True),
-        Column("contact_id", Integer, nullable=True),
-        Column("account_id", Integer, nullable=True),
-        Column("kind", String, nullable=False),
-        Column("old", String),
-        Column("new", String, nullable=False),
-        Column("reason", String),
-        Column("occurred_at", UTCDateTime, nullable=False),
-        Column("created_at", UTCDateTime, nullable=False),
-    )
+    changes = table(StageChange)
     now = datetime.now(UTC)
     with Session(sqlite_engine) as session:
         account = db.Account(name="Acme Corp", domain="acme.example")
         session.add(account)
         session.commit()
         account_id = account.id
-    metadata.create_all(sqlite_engine)
     with sqlite_engine.begin() as connection:
         common = {"contact_id": None, "account_id": account_id, "kind": "buyer", "created_at": now}
         connection.execute(

@@ -1,0 +1,271 @@
+"""What a post says about its author's organisation: size, industry, tools, role (spaCy Matcher).
+
+"We're a 40-person fintech on Postgres, moving off Jira; our CTO asked me to find options"
+gives company_size 40, industry fintech, tool_in_use Postgres, tool_replaced Jira, sponsor CTO
+and role evaluator, each with the words that say it and a confidence. Patterns are token
+patterns over a blank English pipeline, so no model is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+ATTRIBUTES = (
+    "company_size",
+    "team_size",
+    "industry",
+    "tool_in_use",
+    "tool_replaced",
+    "role",
+    "sponsor",
+)
+INDUSTRIES = (
+    "fintech", "saas", "healthcare", "healthtech", "edtech", "ecommerce", "e-commerce",
+    "agency", "nonprofit", "non-profit", "insurtech", "logistics", "manufacturing", "retail",
+    "biotech", "legal", "law", "accounting", "marketing", "media", "gaming", "hospital",
+    "university", "school", "bank", "government", "consultancy", "msp",
+)  # fmt: skip
+_INDUSTRY_NAMES = {"law": "legal", "e-commerce": "ecommerce", "non-profit": "nonprofit"}
+_COMPANY_WORDS = ("company", "startup", "business", "firm", "shop", "org", "organization",
+                  "organisation", "agency", "employees", "staff", *INDUSTRIES)  # fmt: skip
+_TEAM_WORDS = ("team", "dept", "department", "engineers", "developers", "devs", "seats", "users")
+_PEOPLE = ("person", "people", "man", "employee", "strong", "seat", "user")
+ROLES = (
+    "cto", "ceo", "cfo", "cio", "coo", "cmo", "ciso", "vp", "head", "director", "founder",
+    "co-founder", "cofounder", "owner", "manager", "lead", "sysadmin", "admin", "engineer",
+    "developer", "architect", "consultant", "analyst", "pm", "boss", "president",
+)  # fmt: skip
+
+
+def _in(*words: str) -> dict[str, Any]:
+    return {"LOWER": {"IN": list(words)}}
+
+
+_USE: list[list[dict[str, Any]]] = [
+    [{"LOWER": "we"}, {"LOWER": {"IN": ["use", "run", "used"]}}],
+    [{"LOWER": "we"}, _in("are", "'re", "’re"), _in("using", "on", "running")],
+    [{"LOWER": "we"}, _in("'ve", "’ve", "have"), {"LOWER": "been"}, _in("using", "on")],
+    [{"LOWER": "our"}, {"LOWER": "stack"}, {"LOWER": "is"}],
+    [{"LOWER": "currently"}, {"LOWER": {"IN": ["on", "using", "running"]}}],
+    [{"LOWER": "been"}, {"LOWER": {"IN": ["using", "running"]}}],
+    [{"LOWER": {"IN": ["team", "company", "org"]}}, {"LOWER": {"IN": ["uses", "runs"]}}],
+]  # fmt: skip
+_REPLACE: list[list[dict[str, Any]]] = [
+    [{"LOWER": {"IN": ["moving", "move", "migrating", "migrate", "switching", "switch"]}},
+     {"LOWER": {"IN": ["off", "from", "away"]}}, {"LOWER": "from", "OP": "?"}],
+    [{"LOWER": {"IN": ["replace", "replacing", "ditch", "ditching", "leaving", "leave"]}}],
+    [{"LOWER": {"IN": ["alternative", "alternatives"]}}, {"LOWER": {"IN": ["to", "for"]}}],
+    [{"LOWER": "get"}, {"LOWER": "off"}, {"LOWER": "of", "OP": "?"}],
+]  # fmt: skip
+# Words before "N people" that make it the size of an organisation: "we have 40 people".
+_SIZE_CONTEXT = {"have", "employ", "employs", "with", "of", "are", "'re", "’re", "our", "about"}
+_STOP_TOOL = {"i", "the", "a", "an", "our", "my", "it", "this", "that", "something", "them", "and"}
+
+
+@dataclass(frozen=True, slots=True)
+class OrgHint:
+    """One thing a post says about its author's organisation; offsets index the text."""
+
+    attribute: str
+    value: str
+    evidence: str
+    start: int
+    end: int
+    confidence: float
+
+
+class OrgHintExtractor:
+    """Finds organisation hints in post texts with spaCy token patterns."""
+
+    def __init__(self, tools: Iterable[str] = ()) -> None:
+        import spacy
+        from spacy.matcher import Matcher
+
+        self._nlp = spacy.blank("en")
+        # Known product names count as tools even when written in lower case.
+        self._tools = {t.lower(): t for t in tools}
+        matcher = Matcher(self._nlp.vocab)
+        number: dict[str, Any] = {"LIKE_NUM": True}
+        people = {"LOWER": {"IN": list(_PEOPLE)}}
+        dash = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
+        matcher.add(
+            "size",
+            [
+                [number, dash, people],
+                [
+                    number,
+                    {
+                        "LOWER": {
+                            "IN": [
+                                "employees",
+                                "engineers",
+                                "developers",
+                                "devs",
+                                "staff",
+                                "seats",
+                                "users",
+                                "people",
+                            ]
+                        }
+                    },
+                ],
+            ],
+        )
+        matcher.add(
+            "team_of", [[{"LOWER": {"IN": ["team", "company", "staff"]}}, {"LOWER": "of"}, number]]
+        )
+        we_are: list[dict[str, Any]] = [
+            {"LOWER": "we"},
+            {"LOWER": {"IN": ["are", "'re", "’re"]}},
+            {"LOWER": {"IN": ["a", "an"]}},
+        ]
+        industry: dict[str, Any] = {"LOWER": {"IN": list(INDUSTRIES)}}
+        matcher.add(
+            "industry",
+            [
+                [*we_are, {"OP": "{0,3}"}, industry],
+                [
+                    {"LOWER": {"IN": ["work", "works", "working"]}},
+                    {"LOWER": {"IN": ["at", "in", "for"]}},
+                    {"LOWER": {"IN": ["a", "an"]}, "OP": "?"},
+                    {"OP": "{0,2}"},
+                    industry,
+                ],
+            ],
+        )
+        on_tool: list[dict[str, Any]] = [
+            {"LOWER": {"IN": [*_COMPANY_WORDS, *_TEAM_WORDS]}},
+            {"LOWER": "on"},
+        ]
+        matcher.add("use", [*_USE, on_tool])
+        matcher.add("replace", _REPLACE)
+        role: dict[str, Any] = {"LOWER": {"IN": list(ROLES)}}
+        matcher.add(
+            "self_role",
+            [
+                [
+                    {"LOWER": "i"},
+                    {"LOWER": {"IN": ["am", "'m", "’m"]}},
+                    {"LOWER": {"IN": ["the", "a", "an"]}},
+                    {"OP": "?"},
+                    role,
+                ],
+                [{"LOWER": "as"}, {"LOWER": {"IN": ["the", "a", "an"]}}, {"OP": "?"}, role],
+            ],
+        )
+        matcher.add("sponsor", [
+            [_in("our", "my"), role, _in("asked", "wants", "told", "tasked")],
+        ])  # fmt: skip
+        self._matcher = matcher
+
+    def extract(self, text: str) -> tuple[OrgHint, ...]:
+        """The hints in one text, in order, one per attribute and value."""
+        return next(iter(self.extract_many([text])))
+
+    def extract_many(self, texts: Iterable[str]) -> Iterable[tuple[OrgHint, ...]]:
+        """The hints of each text, in input order."""
+        for doc in self._nlp.pipe(texts):
+            hints: dict[tuple[str, str], OrgHint] = {}
+            for match_id, start, end in self._matcher(doc):
+                label = self._nlp.vocab.strings[match_id]
+                for hint in self._hints(label, doc, start, end):
+                    hints.setdefault((hint.attribute, hint.value.lower()), hint)
+            yield tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
+
+    def _hints(self, label: str, doc: Any, start: int, end: int) -> list[OrgHint]:
+        span = doc[start:end]
+
+        def hint(attribute: str, value: str, confidence: float, last: int = end) -> OrgHint:
+            evidence = doc[start:last]
+            return OrgHint(
+                attribute, value, evidence.text, evidence.start_char, evidence.end_char, confidence
+            )
+
+        if label == "size":
+            value = _number(span[0].text)
+            if value is None:
+                return []
+            following = doc[end].lower_ if end < len(doc) else ""
+            words = {t.lower_ for t in span} | {following}
+            before = doc[start - 1].lower_ if start else ""
+            hyphenated = any(t.text in ("-", "–") for t in span)
+            org_words = set(_TEAM_WORDS) | set(_COMPANY_WORDS)
+            if not (words & org_words or hyphenated or before in _SIZE_CONTEXT):
+                return []  # "2 people suggested ...": a count, not an organisation
+            if words & set(_TEAM_WORDS) and not words & set(_COMPANY_WORDS):
+                return [hint("team_size", value, 0.8, end + (following in _TEAM_WORDS))]
+            found = [
+                hint(
+                    "company_size",
+                    value,
+                    0.8 if words & set(_COMPANY_WORDS) else 0.6,
+                    min(end + 1, len(doc)),
+                )
+            ]
+            if following in INDUSTRIES:
+                found.append(
+                    hint("industry", _INDUSTRY_NAMES.get(following, following), 0.7, end + 1)
+                )
+            return found
+        if label == "team_of":
+            value = _number(span[-1].text)
+            attribute = "team_size" if span[0].lower_ == "team" else "company_size"
+            return [hint(attribute, value, 0.8)] if value else []
+        if label == "industry":
+            word = span[-1].lower_
+            return [hint("industry", _INDUSTRY_NAMES.get(word, word), 0.7)]
+        if label in ("use", "replace"):
+            tool, last = self._tool_after(doc, end)
+            if tool is None:
+                return []
+            attribute = "tool_in_use" if label == "use" else "tool_replaced"
+            return [hint(attribute, tool, 0.75 if label == "use" else 0.8, last)]
+        if label == "self_role":
+            title, last = _title(doc, end - 1)
+            return [hint("role", title, 0.8, last)]
+        if label == "sponsor":
+            title = span[1].text.upper() if len(span[1].text) <= 4 else span[1].text
+            return [hint("sponsor", title, 0.7), hint("role", "evaluator", 0.6)]
+        return []
+
+    def _tool_after(self, doc: Any, index: int) -> tuple[str | None, int]:
+        """The product name starting at doc[index]: capitalised words or a known product."""
+        words: list[str] = []
+        i = index
+        while i < len(doc) and len(words) < 3:
+            token = doc[i]
+            if token.lower_ in _STOP_TOOL or token.is_punct or token.is_space:
+                break
+            if token.lower_ in self._tools:
+                return self._tools[token.lower_], i + 1
+            if not (token.is_title or token.is_upper or token.text[:1].isupper()):
+                break
+            if len(token.text) == 1 and words:
+                break  # "been using Chrome I think": a lone capital is a pronoun, not a name
+            words.append(token.text)
+            i += 1
+        if not words or len(" ".join(words)) < 2:
+            return None, index
+        name = " ".join(words)
+        return self._tools.get(name.lower(), name), i
+
+
+def _number(text: str) -> str | None:
+    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+             "forty": 40, "fifty": 50, "hundred": 100}  # fmt: skip
+    cleaned = text.lower().replace(",", "").removesuffix("k")
+    if cleaned.isdigit():
+        return str(int(cleaned) * (1000 if text.lower().endswith("k") else 1))
+    return str(words[cleaned]) if cleaned in words else None
+
+
+def _title(doc: Any, index: int) -> tuple[str, int]:
+    """A job title from its head word on: "head of IT", "VP of engineering", "CTO"."""
+    end = index + 1
+    if end + 1 < len(doc) and doc[end].lower_ == "of" and doc[end + 1].lower_ not in _STOP_TOOL:
+        end += 2
+    text = doc[index:end].text
+    return (text.upper() if len(text) <= 4 else text), end

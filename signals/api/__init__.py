@@ -1,0 +1,1 @@
+"""HTTP APIs of the product: the read API (`signals.api.read.router`)."""
