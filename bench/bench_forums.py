@@ -21,6 +21,7 @@ import yaml
 from sources.bluesky import BlueskySource
 from sources.forums.extract import parse_page
 from sources.github import GitHubSource
+from sources.github_discussions import _posts as _discussion_posts
 from sources.mastodon import MastodonSource, _original
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -82,6 +83,24 @@ def _github_case() -> Callable[[], int]:
     return work
 
 
+def _github_discussions_case() -> Callable[[], int]:
+    pages = [
+        (FIXTURES / f"github/graphql_discussions_page{n}.json").read_bytes() for n in (1, 2, 3)
+    ]
+    node = (FIXTURES / "github/graphql_discussion_node_2993.json").read_bytes()
+
+    def work() -> int:
+        nodes = [
+            n
+            for page in pages
+            for n in json.loads(page)["data"]["repository"]["discussions"]["nodes"]
+        ]
+        nodes.append(json.loads(node)["data"]["node"])
+        return sum(len(list(_discussion_posts(n, "PyGithub/PyGithub", "gh"))) for n in nodes)
+
+    return work
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time per case")
@@ -91,6 +110,7 @@ def main() -> None:
         "mastodon/public timeline": _mastodon_case(),
         "bluesky/searchPosts": _bluesky_case(),
         "github/repository issues": _github_case(),
+        "github/discussions (GraphQL pages + one with its answer)": _github_discussions_case(),
     }
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     print(f"extraction throughput, one process, CPUs allowed: {cpus}")

@@ -98,8 +98,16 @@ def register(app: typer.Typer) -> None:
             float | None,
             typer.Option(min=0.1, help="Also re-check stored posts for deletion every N hours."),
         ] = None,
+        deliver: Annotated[
+            bool,
+            typer.Option(
+                "--deliver/--no-deliver",
+                help="Send webhooks and alerts for new signals at once (default) or leave them "
+                "to `signals deliver`.",
+            ),
+        ] = True,
     ) -> None:
         """Crawl each source on its interval and classify new posts at once, until stopped."""
         from signals.sources_admin import watch_command
 
-        raise typer.Exit(watch_command(ctx.obj, source or [], recheck_hours))
+        raise typer.Exit(watch_command(ctx.obj, source or [], recheck_hours, deliver=deliver))

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from signals.config import Settings, bundled_config_dir, load_settings
+from signals.demo_api import ApiSlice, api_slices
+from signals.demo_api import routes as api_routes
+from signals.demo_api import source_lines as api_source_lines
 from signals.errors import ConfigError
 from signals.replay import ReplayServer, Route
 
@@ -55,20 +59,38 @@ def demo_feeds(directory: Path = FEEDS) -> list[DemoFeed]:
     ]
 
 
-def demo_server(feeds: list[DemoFeed], directory: Path = FEEDS) -> ReplayServer:
-    """A replay server (not started) with each feed at /<file>, with its recorded content type."""
-    return ReplayServer(
-        {
-            f"/{feed.file}": Route(
-                body=(directory / feed.file).read_bytes(), content_type=feed.content_type
-            )
-            for feed in feeds
-        }
-    )
+def demo_sources() -> tuple[list[DemoFeed], list[ApiSlice]]:
+    """What the demo serves: RSS/Atom feeds, and API slices for the reddit and discourse adapters.
+
+    A community served through an adapter's API is left out of the feeds, so each bundled post
+    is crawled once.
+    """
+    apis = api_slices(DEMO_DATA / "posts.jsonl")
+    through_api = {piece.community for piece in apis}
+    return [f for f in demo_feeds() if f.community not in through_api], apis
 
 
-def demo_settings(server: ReplayServer, feeds: list[DemoFeed], directory: Path) -> Settings:
-    """A configuration whose sources are the bundled feeds on the local server."""
+def demo_server(
+    feeds: list[DemoFeed], directory: Path = FEEDS, apis: Sequence[ApiSlice] = ()
+) -> ReplayServer:
+    """A replay server (not started): each feed at /<file> with its recorded content type, and
+    the paths the reddit and discourse adapters ask for."""
+    served = {
+        f"/{feed.file}": Route(
+            body=(directory / feed.file).read_bytes(), content_type=feed.content_type
+        )
+        for feed in feeds
+    }
+    return ReplayServer({**served, **api_routes(list(apis))})
+
+
+def demo_settings(
+    server: ReplayServer,
+    feeds: list[DemoFeed],
+    directory: Path,
+    apis: Sequence[ApiSlice] = (),
+) -> Settings:
+    """A configuration whose sources are the bundled feeds and API slices on the local server."""
     directory.mkdir(parents=True, exist_ok=True)
     lines = ["[http]", 'allow_hosts = ["127.0.0.1"]', ""]
     for feed in feeds:
@@ -77,6 +99,8 @@ def demo_settings(server: ReplayServer, feeds: list[DemoFeed], directory: Path) 
         if feed.community:
             lines.append(f"community = {json.dumps(feed.community)}")
         lines.append("")
+    for piece in apis:
+        lines += api_source_lines(piece, server.url(""))
     (directory / "signals.toml").write_text("\n".join(lines), encoding="utf-8")
     for name in ("classifier.toml", "products.toml"):
         source = bundled_config_dir() / name
@@ -93,18 +117,19 @@ def run_demo(keep: Path | None) -> None:
     from signals.store.engine import make_engine
     from sources import HttpClient
 
-    feeds = demo_feeds()
+    feeds, apis = demo_sources()
     workdir = Path(tempfile.mkdtemp(prefix="signals-demo-"))
     database = keep.expanduser().resolve() if keep else workdir / "demo.db"
     if database.exists():
         raise ConfigError(f"{database} already exists; choose a new --keep path or delete it")
-    with demo_server(feeds) as server:
-        settings = demo_settings(server, feeds, workdir / "config")
+    with demo_server(feeds, apis=apis) as server:
+        settings = demo_settings(server, feeds, workdir / "config", apis)
         engine = make_engine(f"sqlite:///{database}")
         schema.upgrade(engine)
         classifier = load_classifier(settings.directory)
         pipeline.sync_sources(engine, settings.sources)
-        with HttpClient(settings.http) as http, report.SourceProgress(len(feeds)) as progress:
+        sources = len(settings.sources)
+        with HttpClient(settings.http) as http, report.SourceProgress(sources) as progress:
             first = pipeline.run(engine, http, classifier, None, progress.source_done)
             started = time.perf_counter()
             second = pipeline.crawl(engine, http)
@@ -138,8 +163,9 @@ def _print_summary(
     out.print(report.contacts_table(listing.most_active_contacts(engine, 10)))
     unchanged = sum(1 for r in second if r.status == "not modified")
     out.print(
-        f"Second crawl: {unchanged} of {len(second)} feeds answered 304 Not Modified to "
-        f"conditional requests, {sum(r.new for r in second)} new posts ({second_seconds:.2f} s)."
+        f"Second crawl: {unchanged} of {len(second)} sources answered 304 Not Modified to "
+        f"conditional requests (the Reddit and Discourse APIs were asked only for what is new), "
+        f"{sum(r.new for r in second)} new posts ({second_seconds:.2f} s)."
     )
 
 

@@ -36,6 +36,12 @@ def on_after_classify(listener: Listener) -> Listener:
     return listener
 
 
+def off_after_classify(listener: Listener) -> None:
+    """Unregister a listener (a watcher that registered one for its own run, on the way out)."""
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
 def after_classify(engine: Engine, signal_ids: Sequence[int]) -> None:
     """New signals were committed: tell every registered listener (none by default)."""
     if not signal_ids:

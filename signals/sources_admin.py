@@ -217,7 +217,13 @@ def recheck_command(context: AppContext, names: Sequence[str], limit: int) -> in
     return 1 if reports and all(r.error for r in reports) else 0
 
 
-def watch_command(context: AppContext, names: Sequence[str], recheck_hours: float | None) -> int:
+def watch_command(
+    context: AppContext,
+    names: Sequence[str],
+    recheck_hours: float | None,
+    *,
+    deliver: bool = True,
+) -> int:
     import signal
     from datetime import UTC, datetime
 
@@ -247,11 +253,20 @@ def watch_command(context: AppContext, names: Sequence[str], recheck_hours: floa
         )
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    listener = None
     try:
         with context.http() as http:
+            if deliver:
+                from signals.watch_delivery import deliver_new_signals
+
+                listener = deliver_new_signals(context, http)
             print(f"watching {len(configs)} sources; stop with Ctrl-C", file=sys.stderr, flush=True)
             watch(engine, http, classifier, configs, stopper, log_cycle, recheck_hours)
     finally:
+        if listener is not None:
+            from signals import hooks
+
+            hooks.off_after_classify(listener)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     print("stopped; everything fetched so far is stored", file=sys.stderr, flush=True)

@@ -1,4 +1,4 @@
-"""GitHub: issues of a repository (REST, `since`) and issue search; token optional, never shown."""
+"""GitHub: issues (REST, `since`) and discussions (GraphQL) of a repository, or issue search."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from sources.errors import ParseError, SourceConfigError
+from sources.github_discussions import DiscussionPage, read_discussions
 from sources.http import HttpClient
+from sources.jsonapi import dump_position, load_position
 from sources.jsonreader import JsonReader
 from sources.records import Cursor, FetchResult, Post
 from sources.text import normalise_whitespace
@@ -60,7 +62,8 @@ class GitHubSource:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         reader = JsonReader(http, "github", self.max_rate_limit_wait, headers)
-        since = cursor.position or self._backfill_start()
+        state = _load(cursor.position)
+        since = state.get("since") or self._backfill_start()
         searching = self.target.startswith("search:")
         url: str | None = self._search_url(since) if searching else self._issues_url(since)
         issues: list[dict[str, Any]] = []
@@ -75,20 +78,45 @@ class GitHubSource:
             match = _LINK_NEXT.search(response.headers.get("link", ""))
             url = match.group(1) if match else None
         warnings = list(reader.warnings)
-        if not searching and self.include_discussions:
-            # Discussions exist only in the GraphQL API, which needs a token and a POST.
-            warnings.append(
-                "github discussions skipped: they need the GraphQL API"
-                + ("" if token else " and a token (set GITHUB_TOKEN)")
-            )
         posts = [self._post(i) for i in issues if self.include_pull_requests or not _is_pr(i)]
         stamps = [_time(i.get("updated_at" if not searching else "created_at")) for i in issues]
         newest = max((s for s in stamps if s), default=None)
         # `since` (and created:>) include the boundary: start one second after the newest seen.
-        position = _iso(newest + timedelta(seconds=1)) if newest else cursor.position
+        position = {**state, "since": _iso(newest + timedelta(seconds=1)) if newest else since}
+        if not searching and self.include_discussions:
+            if not token:
+                # GitHub's GraphQL API answers nobody without a token.
+                warnings.append(
+                    "github discussions skipped: the GraphQL API needs a token (set GITHUB_TOKEN)"
+                )
+            elif not reader.stopped:
+                found = self._discussions(http, headers, state.get("discussions") or since)
+                posts.extend(found.posts)
+                warnings.extend(found.warnings)
+                if found.newest:
+                    position["discussions"] = _iso(found.newest)
         return FetchResult(
-            posts=tuple(posts), cursor=Cursor(position=position), warnings=tuple(warnings)
+            posts=tuple(posts), cursor=Cursor(position=_dump(position)), warnings=tuple(warnings)
         )
+
+    def _discussions(
+        self, http: HttpClient, headers: dict[str, str], since: str | None
+    ) -> DiscussionPage:
+        return read_discussions(
+            http,
+            self._graphql_url(),
+            self.target.strip(),
+            {**headers, "Content-Type": "application/json"},
+            since=_time(since),
+            per_page=min(self.per_page, 50),  # 50 discussions x 50 comments: within node limits
+            max_pages=self.max_pages,
+            community=self.community or self.target.strip(),
+        )
+
+    def _graphql_url(self) -> str:
+        root = self.base_url.rstrip("/")
+        # GitHub Enterprise serves REST at /api/v3 and GraphQL at /api/graphql.
+        return root[: -len("/v3")] + "/graphql" if root.endswith("/api/v3") else root + "/graphql"
 
     def _backfill_start(self) -> str | None:
         if not self.backfill_days:
@@ -152,6 +180,20 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:
         return None
+
+
+def _load(position: str | None) -> dict[str, Any]:
+    """The cursor: JSON with issue and discussion marks, or (older cursors) the issues' since."""
+    if position and position.startswith("{"):
+        return load_position(position)
+    return {"since": position} if position else {}
+
+
+def _dump(position: dict[str, Any]) -> str | None:
+    """Issues only: the plain since (as before); with a discussions mark, a JSON object."""
+    if set(position) <= {"since"}:
+        return position.get("since")
+    return dump_position(position)
 
 
 def _iso(moment: datetime) -> str:

@@ -255,14 +255,49 @@ class HttpClient:
             return response
         raise FetchError(f"more than {self.settings.max_redirects} redirects", url)
 
-    def post(self, url: str, body: bytes, *, headers: Mapping[str, str] | None = None) -> Response:
-        """POST body to url; 2xx comes back, anything else (redirects too) raises a FetchError."""
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, str] | None = None,
+        paced: bool = False,
+    ) -> Response:
+        """POST body to url; 2xx comes back, anything else (redirects too) raises a FetchError.
+
+        `paced`: a read that happens to be a POST (GitHub GraphQL) takes the host's turn like a
+        GET does, and a spent rate-limit budget in its answer holds the host.
+        """
         # A redirected POST would resend the payload somewhere nobody configured: refuse it.
         self.guard.check_url(url)
+        if not paced:
+            return self._post_once(url, body, headers)
+        host = host_of(url)
+        with self.pacer.slot(host, url):
+            deadline = time.monotonic() + self.settings.total_timeout
+            try:
+                response = self._get_once(url, headers or {}, deadline, "POST", body)
+            except FetchError:
+                self.pacer.failed(host)
+                raise
+            now = self.clock.now()
+            spent = budget_exhausted_until(response.headers, now)
+            if spent is not None:
+                self.pacer.hold(host, spent, "rate-limit budget spent")
+            if not 200 <= response.status < 300:
+                self.pacer.failed(host)
+                come_back = retry_after(response.headers, now)
+                if come_back is not None:
+                    self.pacer.hold(host, come_back, f"Retry-After from HTTP {response.status}")
+                raise HttpStatusError(response.status, url, response.body[:4096])
+            self.pacer.succeeded(host)
+            return response
+
+    def _post_once(self, url: str, body: bytes, headers: Mapping[str, str] | None) -> Response:
         deadline = time.monotonic() + self.settings.total_timeout
         response = self._get_once(url, headers or {}, deadline, method="POST", content=body)
         if not 200 <= response.status < 300:
-            raise HttpStatusError(response.status, url)
+            raise HttpStatusError(response.status, url, response.body[:4096])
         return response
 
     def _get_once(

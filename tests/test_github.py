@@ -63,7 +63,7 @@ def test_repository_issues_with_authors_titles_and_times(replay: ReplayServer) -
     }
     assert result.cursor.position == "2012-05-28T14:47:03Z"  # updated_at + 1 s
     assert result.warnings == (
-        "github discussions skipped: they need the GraphQL API and a token (set GITHUB_TOKEN)",
+        "github discussions skipped: the GraphQL API needs a token (set GITHUB_TOKEN)",
     )
 
 

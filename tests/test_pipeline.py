@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from signals import pipeline
 from signals.classifier import load_classifier
 from signals.config import Settings
-from signals.demo import DEMO_DATA, demo_feeds, demo_server, demo_settings
+from signals.demo import DEMO_DATA, demo_feeds, demo_server, demo_settings, demo_sources
 from signals.people.config import load_scoring
 from signals.replay import ReplayServer, Route
 from signals.store import models as db
@@ -35,13 +36,30 @@ def _entries_served() -> int:
 
 @pytest.fixture
 def served() -> Iterator[ReplayServer]:
-    with demo_server(demo_feeds()) as server:
+    feeds, apis = demo_sources()
+    with demo_server(feeds, apis=apis) as server:
         yield server
 
 
 @pytest.fixture
 def settings(served: ReplayServer, tmp_path: Path) -> Settings:
-    return demo_settings(served, demo_feeds(), tmp_path / "config")
+    feeds, apis = demo_sources()
+    return demo_settings(served, feeds, tmp_path / "config", apis)
+
+
+def _by_kind(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(db.Source.kind, func.count())
+            .join(db.Post, db.Post.source_id == db.Source.id)
+            .group_by(db.Source.kind)
+        ).all()
+    return {str(kind): int(count) for kind, count in rows}
+
+
+def _bundled(community: str) -> list[dict[str, str]]:
+    lines = (DEMO_DATA / "posts.jsonl").read_text(encoding="utf-8").splitlines()
+    return [row for row in map(json.loads, lines) if row["community"] == community]
 
 
 def _run(engine: Engine, settings: Settings) -> pipeline.RunReport:
@@ -62,6 +80,30 @@ def test_run_stores_posts_signals_and_merges_activity(engine: Engine, settings: 
     assert report.classify is not None
     assert report.classify.classified == report.new_posts
     assert report.classify.signals == _count(engine, db.Signal) >= 10
+    # The demo serves r/nonprofit as a Reddit listing (read by PRAW) and Ask HN as a Discourse
+    # forum: those posts came through the reddit and discourse adapters, not the RSS one.
+    nonprofit, ask_hn = _bundled("r/nonprofit"), _bundled("news.ycombinator.com (ask)")
+    assert (len(nonprofit), len(ask_hn)) == (12, 16)
+    assert _by_kind(engine) == {"reddit": 12, "discourse": 16, "rss": 101 - 12 - 16}
+    with Session(engine) as session:
+        stored = {
+            (kind, p.external_id): p
+            for kind, p in session.execute(
+                select(db.Source.kind, db.Post).join(db.Post, db.Post.source_id == db.Source.id)
+            )
+        }
+    for row in nonprofit:
+        post = stored["reddit", "t3_" + row["id"].removeprefix("rt_")]
+        assert (post.author, post.url, post.title) == (row["author"], row["url"], row["title"])
+        assert post.published_at is not None
+        assert post.published_at.strftime("%Y-%m-%dT%H:%M:%SZ") == row["published"]
+    for row in ask_hn:
+        post = stored["discourse", row["id"].removeprefix("hn_")]
+        assert (post.author, post.title) == (row["author"], row["title"])
+        assert post.community == "news.ycombinator.com (ask)"
+        assert post.published_at is not None
+        assert post.published_at.strftime("%Y-%m-%dT%H:%M:%SZ") == row["published"]
+        assert " ".join(post.text.split()) == " ".join(row["text"].split())
     with Session(engine) as session:
         unclassified = session.scalar(
             select(func.count()).select_from(db.Post).where(db.Post.classified_at.is_(None))
@@ -107,10 +149,18 @@ def test_second_run_sends_conditional_requests_and_inserts_nothing(
     before = len(served.requests)
     second = _run(sqlite_engine, settings)
     again = served.requests[before:]
-    assert len(again) == len(settings.sources)
-    assert all(r.headers.get("if-none-match") for r in again)
-    assert all(r.status == 304 for r in again)
-    assert {s.status for s in second.sources} == {"not modified"}
+    feeds = [r for r in again if r.path.endswith((".rss", ".atom"))]
+    assert len(feeds) == len([s for s in settings.sources if s.kind == "rss"])
+    assert all(r.headers.get("if-none-match") for r in feeds)
+    assert all(r.status == 304 for r in feeds)
+    # The APIs are asked for their listing only: Reddit for what is newer than the newest post
+    # read, Discourse's topics all have no post past the one read, so no topic is fetched again.
+    apis = sorted(urlsplit(r.path).path for r in again if r not in feeds)
+    assert apis == ["/api/v1/access_token", "/forum/latest.json", "/r/nonprofit/new"]
+    listing = next(r for r in again if r.path.startswith("/r/nonprofit/new"))
+    assert parse_qs(urlsplit(listing.path).query)["before"] == ["t3_1izg6m"]  # the newest
+    assert {s.status for s in second.sources if s.kind == "rss"} == {"not modified"}
+    assert {s.status for s in second.sources if s.kind != "rss"} == {"ok"}
     assert second.new_posts == 0
     assert [
         _count(sqlite_engine, m) for m in (db.Post, db.Signal, db.Activity, db.Contact)
