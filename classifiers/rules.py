@@ -40,7 +40,7 @@ class RuleClassifier:
         self.rules = rules
         self.batch_size = batch_size
         self.model_version = rules.version
-        self._nlp = _pipeline()
+        self._nlp = lean_pipeline()
         strings = self._nlp.vocab.strings
         # One PhraseMatcher pass finds every cue phrase and every pattern anchor.
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
@@ -86,19 +86,33 @@ class RuleClassifier:
             yield from self._hits(batch)
 
     def _hits(self, batch: Sequence[Document]) -> list[tuple[Hit, ...]]:
-        texts = [f"{d.title}{_SEP}{d.text}" if d.title else d.text for d in batch]
-        pipe = self._nlp.pipe(texts, batch_size=self.batch_size)
+        return [hits for hits, _ in self.analyse(batch)]
+
+    def analyse(self, batch: Sequence[Document]) -> list[tuple[tuple[Hit, ...], dict[str, float]]]:
+        """Rule hits and the scores of any text classifier added to `nlp`, per document.
+
+        One tokenisation serves both: a trained textcat added to this pipeline (see
+        classifiers/model.py) scores the same Doc the matchers read.
+        """
+        texts = [joined_text(d) for d in batch]
+        docs = list(self._nlp.pipe(texts, batch_size=self.batch_size))
         found = [
             self._doc_hits(doc, text, d.title)
-            for doc, text, d in zip(pipe, texts, batch, strict=True)
+            for doc, text, d in zip(docs, texts, batch, strict=True)
         ]
         with_context = [(i, d.context) for i, d in enumerate(batch) if d.context]
-        contexts = self._nlp.pipe((c for _, c in with_context), batch_size=self.batch_size)
+        # The thread opener only lends boosts: tokenise it, never score it.
+        contexts = self._nlp.tokenizer.pipe(c for _, c in with_context)
         for (i, text), doc in zip(with_context, contexts, strict=True):
             # Only the thread's work context carries over to a comment; its cues are not ours.
             context_hits = self._doc_hits(doc, text, None, context=True)
             found[i] += [h for h in context_hits if h.kind == "boost"]
-        return [tuple(h) for h in found]
+        return [(tuple(h), doc.cats) for h, doc in zip(found, docs, strict=True)]
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy pipeline (lean tokenizer, no components unless a caller adds some)."""
+        return self._nlp
 
     def _doc_hits(
         self, doc: Doc, whole: str, title: str | None, *, context: bool = False
@@ -228,7 +242,13 @@ class RuleClassifier:
         )
 
 
-def _pipeline() -> Any:
+def joined_text(doc: Document) -> str:
+    """Title and text as one string, as the rules and the textcat read them."""
+    return f"{doc.title}{_SEP}{doc.text}" if doc.title else doc.text
+
+
+def lean_pipeline() -> Any:
+    """A blank English pipeline with the lean tokenizer the rules (and the textcat) read."""
     nlp = spacy.blank("en")
     # Every new word gets ~20 lexeme attributes computed in Python; the rules read three.
     # Keeping only those doubles the speed on text with unseen words.

@@ -126,5 +126,5 @@ def test_case_sensitive_name_must_be_listed(tmp_path: Path) -> None:
 
 
 def test_threshold_outside_zero_one_is_refused(tmp_path: Path) -> None:
-    path = config_copy(tmp_path, "classifier.toml", "threshold = ", "threshold = 1")
+    path = config_copy(tmp_path, "classifier.toml", "threshold = 0.35", "threshold = 1")
     assert "scoring.threshold must be between 0 and 1" in config_error(path)
