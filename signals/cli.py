@@ -196,6 +196,11 @@ def demo(
     run_demo(keep)
 
 
+from signals import cli_classifier  # noqa: E402
+
+cli_classifier.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="signals")
