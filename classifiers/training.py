@@ -32,6 +32,7 @@ from classifiers.rules import RuleClassifier, joined_text, lean_pipeline
 from classifiers.scoring import Hit, stage_vote
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
+PRODUCT_CUTS = (0.0, 0.5, 0.6, 0.7, 0.8)  # skip a listed name under this smoothed precision
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def train(
             names = sorted({n for _, x in signal_rows for n in x if _speaks_for(n, intent, rules)})
             intent_models[intent] = combiner.fit([x for _, x in signal_rows], yi, names, 1.0)
 
+    skip, cut, product_precision = _product_filter(records, hits, folds)
     final = _train_textcat(texts, cats, settings, settings.folds)
     words = {t.lower_ for doc in final.tokenizer.pipe(texts) for t in doc if not t.is_space}
     weights = textcat.word_weights(final, words, SIGNAL)
@@ -105,9 +107,10 @@ def train(
             "intents": {k: m.to_dict() for k, m in intent_models.items()},
         },
         "evidence.json": {"tokens": {w: round(v, 4) for w, v in top[: settings.evidence_words]}},
-        "products.json": {"skip": _unreliable_products(records, hits)},
+        "products.json": {"skip": skip, "cut": cut},
     }
     cv = _cv_report(y, predicted, confidence, records, hits, rules, comments, threshold, ap, l2)
+    cv["listed_product_precision"] = round(product_precision, 4)
     meta: dict[str, Any] = {
         "format": FORMAT,
         "labels": list(LABELS),
@@ -220,19 +223,55 @@ def _speaks_for(name: str, intent: str, rules: RuleSet) -> bool:
     return kind == "intent" and rules.group("intent", group).label == intent
 
 
-def _unreliable_products(
+def _listed_names(
     records: Sequence[Mapping[str, Any]], hits: Sequence[Sequence[Hit]]
-) -> list[str]:
-    """Listed names the annotators mostly did not count as products ("Linux" in a how-to)."""
+) -> list[tuple[set[str], set[str]]]:
+    """Per post: the listed product names the rules found (lower case), and the gold names."""
+    return [
+        (
+            {
+                h.text.lower()
+                for h in found
+                if h.kind == "product" and h.field != "context" and h.rule != "product:unlisted"
+            },
+            {str(p).lower() for p in record.get("products") or []},
+        )
+        for record, found in zip(records, hits, strict=True)
+    ]
+
+
+def _unreliable(names: Sequence[tuple[set[str], set[str]]], cut: float) -> list[str]:
+    """Names the annotators mostly did not count as products ("Linux" in a how-to question):
+    Laplace-smoothed precision under `cut`, on at least two sightings."""
     seen: dict[str, list[int]] = {}
-    for record, found in zip(records, hits, strict=True):
-        gold = {str(p).lower() for p in record.get("products") or []}
-        for name in {h.text.lower() for h in found if h.kind == "product" and h.field != "context"}:
+    for found, gold in names:
+        for name in found:
             counts = seen.setdefault(name, [0, 0])
             counts[0] += 1
             counts[1] += name in gold
-    # Laplace-smoothed precision under one half, on at least two sightings.
-    return sorted(n for n, (k, ok) in seen.items() if k >= 2 and (ok + 1) / (k + 2) < 0.5)
+    return sorted(n for n, (k, ok) in seen.items() if k >= 2 and (ok + 1) / (k + 2) < cut)
+
+
+def _product_filter(
+    records: Sequence[Mapping[str, Any]],
+    hits: Sequence[Sequence[Hit]],
+    folds: Sequence[Sequence[int]],
+) -> tuple[list[str], float, float]:
+    """The skip list, its cut chosen by cross-validated product precision, and that precision."""
+    names = _listed_names(records, hits)
+    precision: dict[float, float] = {}
+    for cut in PRODUCT_CUTS:
+        tp = fp = 0
+        for held in folds:
+            rest = set(range(len(names))) - set(held)
+            skip = set(_unreliable([names[i] for i in sorted(rest)], cut))
+            for i in held:
+                found, gold = names[i]
+                tp += len((found - skip) & gold)
+                fp += len((found - skip) - gold)
+        precision[cut] = tp / max(1, tp + fp)
+    cut = max(PRODUCT_CUTS, key=lambda c: (round(precision[c], 4), -c))
+    return _unreliable(names, cut), cut, precision[cut]
 
 
 def _cv_report(
