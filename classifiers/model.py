@@ -136,6 +136,7 @@ class TrainedClassifier:
                 self.files.meta["labels"],
                 ngram_size=int(settings["ngram_size"]),
                 length=int(settings["length"]),
+                binary=bool(settings["binary"]),
             )
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"{model_dir}/textcat: cannot load the textcat ({exc})") from None

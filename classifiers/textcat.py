@@ -36,15 +36,21 @@ PIPE = "textcat_multilabel"
 NEG_VALUE = -5000  # spaCy's initial bias of a new label: "never", until trained
 
 
-def bow_lower(ngram_size: int, length: int, nO: int | None = None) -> Model[Any, Any]:
-    """spaCy's TextCatBOW.v3 (multi-label, with output layer) over the LOWER attribute."""
+def bow_lower(
+    ngram_size: int, length: int, binary: bool = True, nO: int | None = None
+) -> Model[Any, Any]:
+    """spaCy's TextCatBOW.v3 (multi-label, with output layer) over the LOWER attribute.
+
+    `binary`: a word counts once however often it occurs, so a long post does not pile up
+    the weight of its common words.
+    """
     length = 2 ** (length - 1).bit_length()
     sparse = SparseLinear_v2(nO=nO, length=length)
     resizable_layer: Model[Any, Any] = resizable(
         sparse, resize_layer=partial(resize_linear_weighted, fill_defaults={"b": NEG_VALUE, "W": 0})
     )
     model: Model[Any, Any] = with_cpu(
-        chain(extract_ngrams(ngram_size, attr=LOWER), resizable_layer), sparse.ops
+        chain(_ngrams(ngram_size, binary), resizable_layer), sparse.ops
     )
     output = Logistic()
     model = chain(model, with_cpu(output, output.ops))
@@ -59,9 +65,29 @@ def bow_lower(ngram_size: int, length: int, nO: int | None = None) -> Model[Any,
 registry.architectures.register(ARCHITECTURE, func=bow_lower)
 
 
-def add_textcat(nlp: Any, labels: Sequence[str], *, ngram_size: int, length: int) -> Any:
+def _ngrams(ngram_size: int, binary: bool) -> Model[Any, Any]:
+    """spaCy's extract_ngrams over LOWER, with every count set to 1 when `binary`."""
+    inner = extract_ngrams(ngram_size, attr=LOWER)
+    if not binary:
+        return inner
+
+    def forward(model: Model[Any, Any], docs: Any, is_train: bool) -> Any:
+        (keys, vals, lengths), backprop = inner(docs, is_train)
+        return (keys, model.ops.xp.ones_like(vals), lengths), backprop
+
+    return Model("binary_ngrams", forward, layers=[inner])
+
+
+def add_textcat(
+    nlp: Any, labels: Sequence[str], *, ngram_size: int, length: int, binary: bool = True
+) -> Any:
     """Add the (untrained) bag-of-words textcat with these labels to nlp."""
-    model = {"@architectures": ARCHITECTURE, "ngram_size": ngram_size, "length": length}
+    model = {
+        "@architectures": ARCHITECTURE,
+        "ngram_size": ngram_size,
+        "length": length,
+        "binary": binary,
+    }
     pipe: Any = nlp.add_pipe(PIPE, config={"model": model, "threshold": 0.5})
     for label in labels:
         pipe.add_label(label)
@@ -79,18 +105,20 @@ def train_textcat(
     learn_rate: float,
     ngram_size: int = 1,
     length: int = 2**15,
+    binary: bool = True,
+    l2: float = 1e-6,
     batch_size: int = 16,
 ) -> Any:
     """A fresh nlp with the textcat trained on texts; the same seed and data give the same model."""
     fix_random_seed(seed)
     nlp = make_nlp()
-    add_textcat(nlp, labels, ngram_size=ngram_size, length=length)
+    add_textcat(nlp, labels, ngram_size=ngram_size, length=length, binary=binary)
     examples = [
         Example.from_dict(doc, {"cats": c})
         for doc, c in zip(nlp.tokenizer.pipe(texts), cats, strict=True)
     ]
     nlp.initialize(lambda: examples)
-    optimizer = Adam(learn_rate, L2=1e-6, L2_is_weight_decay=True, grad_clip=1.0)
+    optimizer = Adam(learn_rate, L2=l2, L2_is_weight_decay=True, grad_clip=1.0)
     order = random.Random(seed)  # our own generator: nothing else can move it
     for _ in range(epochs):
         order.shuffle(examples)
@@ -124,9 +152,17 @@ def save(nlp: Any, directory: Path) -> None:
     nlp.get_pipe(PIPE).to_disk(directory)
 
 
-def load(nlp: Any, directory: Path, labels: Sequence[str], *, ngram_size: int, length: int) -> None:
+def load(
+    nlp: Any,
+    directory: Path,
+    labels: Sequence[str],
+    *,
+    ngram_size: int,
+    length: int,
+    binary: bool,
+) -> None:
     """Add the saved textcat from directory to nlp."""
-    pipe = add_textcat(nlp, labels, ngram_size=ngram_size, length=length)
+    pipe = add_textcat(nlp, labels, ngram_size=ngram_size, length=length, binary=binary)
     pipe.from_disk(directory)
 
 

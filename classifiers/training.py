@@ -45,6 +45,7 @@ class TrainSettings:
     learn_rate: float = 0.01
     ngram_size: int = 1
     length: int = 2**15
+    binary: bool = True  # a word counts once per post (CV: AP 0.435 against 0.421 for counts)
     target_recall: float = 0.70
     min_intent_examples: int = 8  # fewer positives than this: the intent comes from the rules
     evidence_words: int = 400
@@ -114,7 +115,11 @@ def train(
     meta: dict[str, Any] = {
         "format": FORMAT,
         "labels": list(LABELS),
-        "textcat": {"ngram_size": settings.ngram_size, "length": settings.length},
+        "textcat": {
+            "ngram_size": settings.ngram_size,
+            "length": settings.length,
+            "binary": settings.binary,
+        },
         "threshold": round(threshold, 4),
         "settings": asdict(settings),
         "rules_version": rules.version,
@@ -167,6 +172,7 @@ def _train_textcat(
         learn_rate=s.learn_rate,
         ngram_size=s.ngram_size,
         length=s.length,
+        binary=s.binary,
     )
 
 
