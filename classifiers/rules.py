@@ -27,6 +27,7 @@ _SUFFIX = re.compile(
 _INFIX = re.compile(r"""[/\\,;!?()\[\]"“”*|=]|:(?!//)|--+|—|–|(?<=[a-z])\.(?=[A-Z])|\.\.+""")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _DOMAIN = re.compile(r"[\w-]+\.(?:com|io|net|org|co)")
+_CONTEXT_CACHE = 1024  # thread openers whose boosts are remembered
 _SEP = "\n\n"  # between title and text: a space token, so no cue spans both
 # PhraseMatcher key prefixes of pattern anchors and product names (never a rule name)
 _ANCHOR = "\x00anchor:"
@@ -41,6 +42,7 @@ class RuleClassifier:
         self.batch_size = batch_size
         self.model_version = rules.version
         self._nlp = lean_pipeline()
+        self._contexts: dict[str, list[Hit]] = {}
         strings = self._nlp.vocab.strings
         # One PhraseMatcher pass finds every cue phrase and every pattern anchor.
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
@@ -100,14 +102,23 @@ class RuleClassifier:
             self._doc_hits(doc, text, d.title)
             for doc, text, d in zip(docs, texts, batch, strict=True)
         ]
-        with_context = [(i, d.context) for i, d in enumerate(batch) if d.context]
-        # The thread opener only lends boosts: tokenise it, never score it.
-        contexts = self._nlp.tokenizer.pipe(c for _, c in with_context)
-        for (i, text), doc in zip(with_context, contexts, strict=True):
-            # Only the thread's work context carries over to a comment; its cues are not ours.
-            context_hits = self._doc_hits(doc, text, None, context=True)
-            found[i] += [h for h in context_hits if h.kind == "boost"]
+        for i, d in enumerate(batch):
+            if d.context:
+                found[i] += self._context_boosts(d.context)
         return [(tuple(h), doc.cats) for h, doc in zip(found, docs, strict=True)]
+
+    def _context_boosts(self, context: str) -> list[Hit]:
+        """The boosts of a thread opener, remembered: a thread's comments share one opener."""
+        cached = self._contexts.get(context)
+        if cached is None:
+            if len(self._contexts) >= _CONTEXT_CACHE:
+                self._contexts.pop(next(iter(self._contexts)))  # oldest first
+            # The thread opener only lends boosts: tokenise it, never score it. Only the
+            # thread's work context carries over to a comment; its cues are not ours.
+            doc = self._nlp.make_doc(context)
+            hits = self._doc_hits(doc, context, None, context=True)
+            cached = self._contexts[context] = [h for h in hits if h.kind == "boost"]
+        return cached
 
     @property
     def nlp(self) -> Any:
