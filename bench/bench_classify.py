@@ -1,7 +1,7 @@
 """Benchmark: the trained classifier on 150-word posts, one core.
 
 Prints three figures against the targets of issue 4:
-- the cheap pass (tokenise, PhraseMatcher, bag-of-words textcat, signal combiner) in posts/s;
+- the cheap pass (tokenise, PhraseMatcher, bag-of-words textcat, cheap combiner) in posts/s;
 - the whole `signals classify FILE.jsonl` command, start-up and JSON included, in posts/s;
 - the peak memory (max RSS) of that command, in MiB.
 
@@ -62,12 +62,12 @@ def main() -> None:
     classifier = TrainedClassifier(load_rules(REPO / "config"))
     list(classifier.cheap_pass(docs[:500]))  # warm the vocabulary, as a long crawl would
     wall, cpu = time.perf_counter(), time.process_time()
-    flagged = sum(c >= classifier.threshold for c in classifier.cheap_pass(docs))
+    candidates = sum(c >= classifier.files.gate for c in classifier.cheap_pass(docs))
     cheap = _rates(len(docs), wall, cpu)
     wall, cpu = time.perf_counter(), time.process_time()
     found = sum(c.is_signal for c in classifier.classify(docs))
     full = _rates(len(docs), wall, cpu)
-    assert found == flagged
+    assert found <= candidates
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "posts.jsonl"
@@ -84,7 +84,10 @@ def main() -> None:
     peak = after.ru_maxrss / 1024
     # Wall-clock rates suffer when other work shares the core; CPU-time rates say what one
     # core of our own would do. Both are printed.
-    print(f"cores {cores}; {len(sample)} posts of {WORDS} words, {found} signals")
+    print(
+        f"cores {cores}; {len(sample)} posts of {WORDS} words; {candidates} passed the cheap "
+        f"pass's gate, {found} signals"
+    )
     print(f"{'':28}{'wall posts/s':>14}{'CPU posts/s':>14}")
     print(f"{'cheap pass (>= 5000)':28}{cheap[0]:>14.0f}{cheap[1]:>14.0f}")
     print(f"{'classify, in process':28}{full[0]:>14.0f}{full[1]:>14.0f}")

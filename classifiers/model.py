@@ -1,14 +1,17 @@
 """The trained classifier: rule hits + a bag-of-words textcat, joined by a stacked combiner.
 
-Two passes per batch:
-- the cheap pass, on every post: one tokenisation, one PhraseMatcher pass (cues, pattern
-  anchors, product names), the bag-of-words textcat, and the signal combiner (a dot product);
-- the full pass, only on the posts the cheap pass calls signals: stage, intents, unlisted
-  product names and the evidence, including the words that pushed the textcat most.
+Two passes:
+- the cheap pass, on every post: one tokenisation, one PhraseMatcher pass (cue phrases and
+  product names), the bag-of-words textcat, and a cheap combiner (a dot product). Posts it
+  scores under the gate are not signals, and are done;
+- the full pass, only on the candidates: the token patterns ("alternatives to {X}"), the full
+  combiner, and for signals the stage, intents, unlisted product names and the evidence,
+  including the words that pushed the textcat most.
 
-A model directory holds `meta.json` (version, labels, threshold, cross-validated figures),
-`combiner.json` (weights), `evidence.json` (word weights), `products.json` (names the training
-data showed are not reported as products) and `textcat/` (spaCy weights).
+A model directory holds `meta.json` (version, labels, threshold, gate, cross-validated
+figures), `combiner.json` (weights of the full and the cheap combiner), `evidence.json` (word
+weights), `products.json` (names the training data showed are not reported as products) and
+`textcat/` (spaCy weights).
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class ModelFiles:
     meta: dict[str, Any]
     signal: LogisticModel
     platt: Platt
+    cheap: LogisticModel  # the same, over the cheap pass's features (no token patterns)
+    cheap_platt: Platt
     intents: dict[str, LogisticModel]  # intents with too few examples come from the rules
     token_weights: dict[str, float]
     skip_products: frozenset[str]
@@ -76,6 +81,11 @@ class ModelFiles:
     @property
     def threshold(self) -> float:
         return float(self.meta["threshold"])
+
+    @property
+    def gate(self) -> float:
+        """Posts whose cheap confidence is under this skip the full pass (never signals)."""
+        return float(self.meta["gate"])
 
     @classmethod
     def read(cls, directory: Path) -> ModelFiles:
@@ -102,6 +112,8 @@ class ModelFiles:
                 meta=meta,
                 signal=LogisticModel.from_dict(combiner["signal"]),
                 platt=Platt(**combiner["platt"]),
+                cheap=LogisticModel.from_dict(combiner["cheap"]),
+                cheap_platt=Platt(**combiner["cheap_platt"]),
                 intents={k: LogisticModel.from_dict(v) for k, v in combiner["intents"].items()},
                 token_weights={str(k): float(v) for k, v in evidence["tokens"].items()},
                 skip_products=frozenset(str(p).lower() for p in products["skip"]),
@@ -142,42 +154,65 @@ class TrainedClassifier:
             raise ModelError(f"{model_dir}/textcat: cannot load the textcat ({exc})") from None
 
     def classify(self, docs: Iterable[Document]) -> Iterator[Classification]:
-        """Yield one classification per document, in order, `batch_size` at a time."""
+        """Yield one classification per document, in order, `batch_size` at a time.
+
+        The cheap pass scores every post; the token patterns and the full combiner run only
+        on the candidates whose cheap confidence reaches the gate.
+        """
+        rules = self._rules
         it = iter(docs)
         while batch := list(islice(it, self.batch_size)):
-            for doc, (hits, cats) in zip(batch, self._rules.analyse(batch), strict=True):
-                yield self._classify(doc, hits, cats)
+            for document, (doc, text) in zip(batch, rules.parse(batch), strict=True):
+                cheap_hits = rules.hits_of(document, doc, text, patterns=False)
+                cheap = self._cheap(document, cheap_hits, doc.cats)
+                if cheap < self.files.gate:
+                    yield self._negative(cheap, cheap_hits)
+                else:
+                    hits = rules.hits_of(document, doc, text)
+                    yield self._classify(document, hits, doc.cats)
 
     def cheap_pass(self, docs: Iterable[Document]) -> Iterator[float]:
-        """The calibrated signal confidence of each document, and nothing else."""
+        """The cheap pass alone: each document's calibrated cheap signal confidence."""
+        rules = self._rules
         it = iter(docs)
         while batch := list(islice(it, self.batch_size)):
-            for doc, (hits, cats) in zip(batch, self._rules.analyse(batch), strict=True):
-                yield self._confidence(doc, hits, cats)
+            for document, (doc, text) in zip(batch, rules.parse(batch), strict=True):
+                hits = rules.hits_of(document, doc, text, patterns=False)
+                yield self._cheap(document, hits, doc.cats)
+
+    def _cheap(self, doc: Document, hits: Sequence[Hit], cats: Mapping[str, float]) -> float:
+        is_comment = doc.context is not None
+        x = feature_row(hits, {SIGNAL: cats[SIGNAL]}, self.rules, is_comment=is_comment)
+        return self.files.cheap_platt(self.files.cheap.logit(x))
 
     def _confidence(self, doc: Document, hits: Sequence[Hit], cats: Mapping[str, float]) -> float:
         is_comment = doc.context is not None
         x = feature_row(hits, {SIGNAL: cats[SIGNAL]}, self.rules, is_comment=is_comment)
         return self.files.platt(self.files.signal.logit(x))
 
+    def _products(self, hits: Sequence[Hit]) -> list[Hit]:
+        skip = self.files.skip_products
+        return [
+            h
+            for h in hits
+            if h.kind == "product" and h.field != "context" and h.text.lower() not in skip
+        ]
+
+    def _negative(self, confidence: float, hits: Sequence[Hit]) -> Classification:
+        # Slot guesses ("alternatives to {X}") are trusted only inside signals.
+        named = [h for h in self._products(hits) if h.rule != "product:unlisted"]
+        names = _unique(h.text for h in sorted(named, key=_reading_order))
+        return Classification(False, confidence, None, (), names, (), self.model_version)
+
     def _classify(
         self, doc: Document, hits: Sequence[Hit], cats: Mapping[str, float]
     ) -> Classification:
         is_comment = doc.context is not None
         confidence = self._confidence(doc, hits, cats)
-        is_signal = confidence >= self.threshold
-        skip = self.files.skip_products
-        named = [
-            h
-            for h in hits
-            if h.kind == "product" and h.field != "context" and h.text.lower() not in skip
-        ]
-        if not is_signal:
-            # Slot guesses ("alternatives to {X}") are trusted only inside signals.
-            products = [h for h in named if h.rule != "product:unlisted"]
-            names = _unique(h.text for h in products)
-            return Classification(False, confidence, None, (), names, (), self.model_version)
+        if confidence < self.threshold:
+            return self._negative(confidence, hits)
         # The full pass: only for the posts the cheap pass lets through.
+        named = self._products(hits)
         own = own_hits(hits, self.rules, is_comment=is_comment)
         x = feature_row(hits, cats, self.rules, is_comment=is_comment)
         intents = self._intents(x, own)

@@ -81,31 +81,39 @@ class RuleClassifier:
             for doc, hits in zip(batch, self._hits(batch), strict=True):
                 yield self._classification(doc, hits)
 
-    def find_hits(self, docs: Iterable[Document]) -> Iterator[tuple[Hit, ...]]:
-        """Every rule hit per document, context included: the raw features behind `classify`."""
+    def find_hits(
+        self, docs: Iterable[Document], *, patterns: bool = True
+    ) -> Iterator[tuple[Hit, ...]]:
+        """Every rule hit per document, context included: the raw features behind `classify`.
+
+        `patterns=False` leaves out the token patterns: the hits of the cheap pass.
+        """
         it = iter(docs)
         while batch := list(islice(it, self.batch_size)):
-            yield from self._hits(batch)
+            for document, (doc, text) in zip(batch, self.parse(batch), strict=True):
+                yield self.hits_of(document, doc, text, patterns=patterns)
 
     def _hits(self, batch: Sequence[Document]) -> list[tuple[Hit, ...]]:
-        return [hits for hits, _ in self.analyse(batch)]
+        parsed = self.parse(batch)
+        return [self.hits_of(d, doc, text) for d, (doc, text) in zip(batch, parsed, strict=True)]
 
-    def analyse(self, batch: Sequence[Document]) -> list[tuple[tuple[Hit, ...], dict[str, float]]]:
-        """Rule hits and the scores of any text classifier added to `nlp`, per document.
+    def parse(self, batch: Sequence[Document]) -> list[tuple[Doc, str]]:
+        """Each document's title and text as one spaCy Doc, and the string it was made from.
 
-        One tokenisation serves both: a trained textcat added to this pipeline (see
-        classifiers/model.py) scores the same Doc the matchers read.
+        Components added to `nlp` run too: a trained textcat (classifiers/model.py) scores
+        the same Doc the matchers read, so one tokenisation serves both.
         """
         texts = [joined_text(d) for d in batch]
-        docs = list(self._nlp.pipe(texts, batch_size=self.batch_size))
-        found = [
-            self._doc_hits(doc, text, d.title)
-            for doc, text, d in zip(docs, texts, batch, strict=True)
-        ]
-        for i, d in enumerate(batch):
-            if d.context:
-                found[i] += self._context_boosts(d.context)
-        return [(tuple(h), doc.cats) for h, doc in zip(found, docs, strict=True)]
+        return list(zip(self._nlp.pipe(texts, batch_size=self.batch_size), texts, strict=True))
+
+    def hits_of(
+        self, document: Document, doc: Doc, text: str, *, patterns: bool = True
+    ) -> tuple[Hit, ...]:
+        """The rule hits of one parsed document, with its thread opener's boosts."""
+        found = self._doc_hits(doc, text, document.title, patterns=patterns)
+        if document.context:
+            found += self._context_boosts(document.context)
+        return tuple(found)
 
     def _context_boosts(self, context: str) -> list[Hit]:
         """The boosts of a thread opener, remembered: a thread's comments share one opener."""
@@ -126,7 +134,13 @@ class RuleClassifier:
         return self._nlp
 
     def _doc_hits(
-        self, doc: Doc, whole: str, title: str | None, *, context: bool = False
+        self,
+        doc: Doc,
+        whole: str,
+        title: str | None,
+        *,
+        context: bool = False,
+        patterns: bool = True,
     ) -> list[Hit]:
         """Hits in one doc; `whole` is the text it was made from (Doc.text rebuilds it: slow)."""
         seam = len(title) if title else -1
@@ -164,6 +178,8 @@ class RuleClassifier:
                     seen.add((key, start < title_tokens))
                     group, rule = self._phrases[key]
                     add(rule, group.kind, group.name, group.weight, start, end - 1)
+                continue
+            if not patterns:
                 continue
             for group, rule, pattern in self._anchored[key]:
                 if (id(pattern), start < title_tokens) in seen:

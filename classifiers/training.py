@@ -6,6 +6,8 @@
 3. The combiner's L2 strength is the one with the best cross-validated average precision;
    its cross-validated logits fit the Platt calibration, and the calibrated out-of-fold
    confidences choose the threshold: the best precision at recall >= `target_recall`.
+   A cheap combiner (no token patterns) is fitted the same way; its gate lets through every
+   post the full combiner flagged in cross-validation, with a margin.
 4. The final textcat is trained on all posts; the final combiner on the out-of-fold features.
 Same seed and same records give byte-identical model files (single thread, fixed seeds, no
 timestamps), so the model version is a hash of them.
@@ -32,6 +34,7 @@ from classifiers.rules import RuleClassifier, joined_text, lean_pipeline
 from classifiers.scoring import Hit, stage_vote
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
+GATE_MARGIN = 0.5
 PRODUCT_CUTS = (0.0, 0.5, 0.6, 0.7, 0.8)  # skip a listed name under this smoothed precision
 
 
@@ -63,7 +66,9 @@ def train(
     y = [bool(r["is_signal"]) for r in records]
     texts = [joined_text(d) for d in docs]
     cats = [_cats(r) for r in records]
-    hits = list(RuleClassifier(rules).find_hits(docs))
+    matcher = RuleClassifier(rules)
+    hits = list(matcher.find_hits(docs))
+    cheap_hits = list(matcher.find_hits(docs, patterns=False))
     comments = [d.context is not None for d in docs]
     folds = _folds(len(docs), settings.folds, settings.seed)
 
@@ -87,6 +92,21 @@ def train(
     threshold = _threshold(y, confidence, settings.target_recall)
     predicted = [c >= threshold for c in confidence]
 
+    # The cheap pass: the same combiner without the token patterns. Its gate is set so that
+    # every post the full model flagged in cross-validation would still reach the full pass,
+    # with a margin (the gate is halved).
+    cheap_rows = [
+        feature_row(h, {SIGNAL: c[SIGNAL]}, rules, is_comment=m)
+        for h, c, m in zip(cheap_hits, oof, comments, strict=True)
+    ]
+    cheap_names = sorted({n for r in cheap_rows for n in r})
+    cheap_z = _cv_logits(cheap_rows, y, cheap_names, l2, folds)
+    cheap_platt = combiner.fit_platt(cheap_z, y)
+    cheap_confidence = [cheap_platt(z) for z in cheap_z]
+    flagged = [c for c, p in zip(cheap_confidence, predicted, strict=True) if p]
+    gate = GATE_MARGIN * min(flagged, default=threshold)
+    passed = sum(c >= gate for c in cheap_confidence) / len(cheap_confidence)
+
     # Intents are only named for signals, so their combiners learn from the true signals.
     intent_models: dict[str, combiner.LogisticModel] = {}
     signal_rows = [(r, x) for r, x, g in zip(records, rows, y, strict=True) if g]
@@ -105,6 +125,8 @@ def train(
         "combiner.json": {
             "signal": combiner.fit(rows, y, signal_names, l2).to_dict(),
             "platt": platt.to_dict(),
+            "cheap": combiner.fit(cheap_rows, y, cheap_names, l2).to_dict(),
+            "cheap_platt": cheap_platt.to_dict(),
             "intents": {k: m.to_dict() for k, m in intent_models.items()},
         },
         "evidence.json": {"tokens": {w: round(v, 4) for w, v in top[: settings.evidence_words]}},
@@ -112,6 +134,8 @@ def train(
     }
     cv = _cv_report(y, predicted, confidence, records, hits, rules, comments, threshold, ap, l2)
     cv["listed_product_precision"] = round(product_precision, 4)
+    cv["cheap_average_precision"] = round(_average_precision(y, cheap_z), 4)
+    cv["share_passing_the_gate"] = round(passed, 4)
     meta: dict[str, Any] = {
         "format": FORMAT,
         "labels": list(LABELS),
@@ -121,6 +145,7 @@ def train(
             "binary": settings.binary,
         },
         "threshold": round(threshold, 4),
+        "gate": round(gate, 4),
         "settings": asdict(settings),
         "rules_version": rules.version,
         "trained_on": {"posts": len(records), "signals": sum(y), "sha256": _data_hash(records)},
