@@ -144,3 +144,28 @@ def test_packaged_model_is_reproducible_from_the_repository_data() -> None:
 
     assert meta["trained_on"]["sha256"] == _data_hash(read_labeled("train"))
     assert (REPO / "config" / "classifier.toml").read_text().count(str(meta["threshold"])) == 1
+
+
+def test_posts_under_the_gate_skip_the_full_pass(
+    trained: TrainedClassifier, dev: list[dict[str, Any]]
+) -> None:
+    docs = [as_document(r) for r in dev]
+    cheap = list(trained.cheap_pass(docs))
+    results = list(trained.classify(docs))
+    under = [(c, r) for c, r in zip(cheap, results, strict=True) if c < trained.files.gate]
+    assert under, "the gate lets everything through"
+    assert len(under) < len(docs)
+    for c, r in under:
+        assert not r.is_signal and r.confidence == c and not r.evidence
+    over = [r for c, r in zip(cheap, results, strict=True) if c >= trained.files.gate]
+    assert any(r.is_signal for r in over)
+
+
+def test_the_cheap_pass_finds_no_token_pattern_hits(classifier: Any) -> None:
+    doc = Document("1", "We are moving off Jira. Alternatives to Frobnicator for a team of 20?")
+    full = next(classifier.find_hits([doc]))
+    cheap = next(classifier.find_hits([doc], patterns=False))
+    assert set(cheap) < set(full)
+    patterned = {h.rule for h in full} - {h.rule for h in cheap}
+    assert "intent:alternative_seeking/alternatives_to" in patterned
+    assert "product:unlisted" in patterned  # "Frobnicator", from the {X} slot of a pattern
