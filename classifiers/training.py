@@ -57,8 +57,16 @@ class TrainSettings:
 def train(
     records: Sequence[Mapping[str, Any]], rules: RuleSet, out: Path, settings: TrainSettings
 ) -> dict[str, Any]:
-    """Train on records (data/LABELING.md shape), write the model to `out`, return meta.json."""
+    """Train on records (data/LABELING.md shape), write the model to `out`, return meta.json.
+
+    Records marked `"synthetic": true` only add training text to the textcat: they are never
+    scored in cross-validation, and never fit the combiner, the calibration or the threshold.
+    """
+    synthetic = [r for r in records if r.get("synthetic")]
+    records = [r for r in records if not r.get("synthetic")]
     _check(records, settings)
+    extra_texts = [joined_text(Document("", str(r["text"]), r.get("title"))) for r in synthetic]
+    extra_cats = [_cats(r) for r in synthetic]
     docs = [
         Document(str(r.get("id", i)), str(r["text"]), r.get("title"), r.get("context"))
         for i, r in enumerate(records)
@@ -75,7 +83,12 @@ def train(
     oof: list[dict[str, float]] = [{} for _ in docs]
     for k, held in enumerate(folds):
         keep = sorted(set(range(len(docs))) - set(held))
-        nlp = _train_textcat([texts[i] for i in keep], [cats[i] for i in keep], settings, k)
+        nlp = _train_textcat(
+            [texts[i] for i in keep] + extra_texts,
+            [cats[i] for i in keep] + extra_cats,
+            settings,
+            k,
+        )
         for i, scores in zip(held, textcat.predict(nlp, [texts[i] for i in held]), strict=True):
             oof[i] = scores
     rows = [
@@ -117,7 +130,7 @@ def train(
             intent_models[intent] = combiner.fit([x for _, x in signal_rows], yi, names, 1.0)
 
     skip, cut, product_precision = _product_filter(records, hits, folds)
-    final = _train_textcat(texts, cats, settings, settings.folds)
+    final = _train_textcat(texts + extra_texts, cats + extra_cats, settings, settings.folds)
     words = {t.lower_ for doc in final.tokenizer.pipe(texts) for t in doc if not t.is_space}
     weights = textcat.word_weights(final, words, SIGNAL)
     top = sorted((kv for kv in weights.items() if kv[1] > 0), key=lambda kv: (-kv[1], kv[0]))
@@ -148,7 +161,12 @@ def train(
         "gate": round(gate, 4),
         "settings": asdict(settings),
         "rules_version": rules.version,
-        "trained_on": {"posts": len(records), "signals": sum(y), "sha256": _data_hash(records)},
+        "trained_on": {
+            "posts": len(records),
+            "signals": sum(y),
+            "synthetic": len(synthetic),
+            "sha256": _data_hash([*records, *synthetic]),
+        },
         "cross_validation": cv,
     }
     tmp = out.with_name(out.name + ".tmp")

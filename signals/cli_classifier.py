@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
             list[Path] | None,
             typer.Option(
                 help="Labelled JSON Lines to train on (repeatable; default: "
-                "data/labeled/train.jsonl)."
+                "data/labeled/train.jsonl and data/synthetic/train_synthetic.jsonl)."
             ),
         ] = None,
     ) -> None:

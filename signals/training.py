@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 # development step, classifying is not).
 LABELED = Path(__file__).resolve().parents[1] / "data" / "labeled"
 TRAIN_FILE = LABELED / "train.jsonl"
+# Hand-written posts marked synthetic: extra textcat training text only (see its PROVENANCE.md).
+SYNTHETIC_FILE = LABELED.parent / "synthetic" / "train_synthetic.jsonl"
 EVAL_FILES = (LABELED / "dev.jsonl",)
 _SHAPE = 'each line must be a labelled post like {"id", "title", "text", "is_signal", ...}'
 
@@ -135,7 +137,7 @@ def train_command(
     from signals.classifier import rules_dir
 
     config_dir = rules_dir(context.settings.directory)
-    files = data or [TRAIN_FILE]
+    files = data or [TRAIN_FILE, *([SYNTHETIC_FILE] if SYNTHETIC_FILE.is_file() else [])]
     records = [r for path in files for r in read_labeled(path)]
     if with_reviews:
         held_out = [r for path in EVAL_FILES if path.is_file() for r in read_labeled(path)]

@@ -142,7 +142,11 @@ def test_packaged_model_is_reproducible_from_the_repository_data() -> None:
     meta = json.loads((PACKAGED / "meta.json").read_text())
     from classifiers.training import _data_hash
 
-    assert meta["trained_on"]["sha256"] == _data_hash(read_labeled("train"))
+    synthetic = REPO / "data" / "synthetic" / "train_synthetic.jsonl"
+    extra = [json.loads(line) for line in synthetic.read_text().splitlines()]
+    assert all(r["synthetic"] is True for r in extra)
+    assert meta["trained_on"]["synthetic"] == len(extra)
+    assert meta["trained_on"]["sha256"] == _data_hash([*read_labeled("train"), *extra])
     assert (REPO / "config" / "classifier.toml").read_text().count(str(meta["threshold"])) == 1
 
 
@@ -169,3 +173,19 @@ def test_the_cheap_pass_finds_no_token_pattern_hits(classifier: Any) -> None:
     patterned = {h.rule for h in full} - {h.rule for h in cheap}
     assert "intent:alternative_seeking/alternatives_to" in patterned
     assert "product:unlisted" in patterned  # "Frobnicator", from the {X} slot of a pattern
+
+
+def test_synthetic_posts_only_train_the_textcat(rules: RuleSet, tmp_path: Path) -> None:
+    real = _subset()
+    synthetic = [
+        {**r, "id": f"syn{i}", "synthetic": True, "text": r["text"] + " (rewritten)"}
+        for i, r in enumerate(real[:20])
+    ]
+    plain = train(real, rules, tmp_path / "a", TrainSettings(epochs=2))
+    mixed = train([*real, *synthetic], rules, tmp_path / "b", TrainSettings(epochs=2))
+    assert mixed["trained_on"]["posts"] == plain["trained_on"]["posts"] == len(real)
+    assert mixed["trained_on"]["synthetic"] == 20
+    # Cross-validation scored the same real posts; the textcat saw more text, so they differ.
+    assert mixed["version"] != plain["version"]
+    with pytest.raises(ModelError, match="too few to train"):
+        train(synthetic, rules, tmp_path / "c", TrainSettings(epochs=2))
