@@ -30,7 +30,7 @@ from classifiers.base import INTENTS, STAGES, Classification, Document, Evidence
 from classifiers.combiner import LogisticModel, Platt
 from classifiers.config import RuleSet
 from classifiers.errors import ModelError
-from classifiers.rules import RuleClassifier
+from classifiers.rules import NAME_EXTENSIONS, RuleClassifier
 from classifiers.scoring import Hit, features, own_hits, stage_vote
 
 FORMAT = 1
@@ -73,6 +73,7 @@ class ModelFiles:
     intents: dict[str, LogisticModel]  # intents with too few examples come from the rules
     token_weights: dict[str, float]
     skip_products: frozenset[str]
+    name_extension: str  # how far product names reach (classifiers/rules.py)
 
     @property
     def version(self) -> str:
@@ -106,6 +107,11 @@ class ModelFiles:
                 f"{directory}: model format {meta.get('format')!r}, "
                 f"this version reads {FORMAT}; {fix}"
             )
+        if products.get("extension") not in NAME_EXTENSIONS:
+            raise ModelError(
+                f"{directory}/products.json: extension must be one of "
+                f"{', '.join(NAME_EXTENSIONS)}; {fix}"
+            )
         try:
             return cls(
                 directory=directory,
@@ -117,6 +123,7 @@ class ModelFiles:
                 intents={k: LogisticModel.from_dict(v) for k, v in combiner["intents"].items()},
                 token_weights={str(k): float(v) for k, v in evidence["tokens"].items()},
                 skip_products=frozenset(str(p).lower() for p in products["skip"]),
+                name_extension=str(products["extension"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             problem = f"the model files are incomplete ({exc})"
@@ -139,7 +146,9 @@ class TrainedClassifier:
         self.threshold = self.files.threshold if threshold is None else threshold
         self.batch_size = batch_size
         self.model_version = self.files.version
-        self._rules = RuleClassifier(rules, batch_size=batch_size)
+        self._rules = RuleClassifier(
+            rules, batch_size=batch_size, name_extension=self.files.name_extension
+        )
         settings = self.files.meta["textcat"]
         try:
             textcat.load(

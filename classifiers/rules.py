@@ -27,6 +27,7 @@ _SUFFIX = re.compile(
 _INFIX = re.compile(r"""[/\\,;!?()\[\]"“”*|=]|:(?!//)|--+|—|–|(?<=[a-z])\.(?=[A-Z])|\.\.+""")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _DOMAIN = re.compile(r"[\w-]+\.(?:com|io|net|org|co)")
+NAME_EXTENSIONS = ("full", "models", "none")  # how far a product name reaches (_written_end)
 _CONTEXT_CACHE = 1024  # thread openers whose boosts are remembered
 _SEP = "\n\n"  # between title and text: a space token, so no cue spans both
 # PhraseMatcher key prefixes of pattern anchors and product names (never a rule name)
@@ -37,8 +38,13 @@ _PRODUCT = "\x00product:"
 class RuleClassifier:
     """Classify documents with the cue phrases, patterns and products of a RuleSet."""
 
-    def __init__(self, rules: RuleSet, batch_size: int = 256) -> None:
+    def __init__(
+        self, rules: RuleSet, batch_size: int = 256, *, name_extension: str = "full"
+    ) -> None:
+        if name_extension not in NAME_EXTENSIONS:
+            raise ValueError(f"name_extension must be one of {NAME_EXTENSIONS}")
         self.rules = rules
+        self.name_extension = name_extension
         self.batch_size = batch_size
         self.model_version = rules.version
         self._nlp = lean_pipeline()
@@ -220,14 +226,23 @@ class RuleClassifier:
         return spans
 
     def _written_end(self, doc: Doc, end: int, in_title: bool) -> int:
-        """Extend a name over up to three model or version tokens that follow it."""
+        """Extend a name over up to three model or version tokens that follow it.
+
+        `name_extension`: "full" takes versions, model codes and capitalised words; "models"
+        only versions and codes with digits ("Windows 7", "DL185"); "none" keeps the listed name.
+        """
+        if self.name_extension == "none":
+            return end
+        plain_words = self.name_extension == "full"
         limit = min(end + 3, len(doc))
         while end < limit and doc[end - 1].whitespace_:
             text = doc[end].text
             if _VERSION.match(text.lower()):
                 if end + 1 < len(doc) and doc[end + 1].lower_ in self.rules.count_nouns:
                     break  # "Jira 5 users": a count, not a version
-            elif not _model_word(text, self.rules.slot_stopwords, in_title):
+            elif not (plain_words or any(c.isdigit() for c in text)) or not _model_word(
+                text, self.rules.slot_stopwords, in_title
+            ):
                 break
             end += 1
         return end

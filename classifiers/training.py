@@ -30,12 +30,13 @@ from classifiers.config import RuleSet
 from classifiers.errors import ModelError
 from classifiers.evaluate import precision_at_recall
 from classifiers.model import FORMAT, LABELS, SIGNAL, feature_row
-from classifiers.rules import RuleClassifier, joined_text, lean_pipeline
+from classifiers.rules import NAME_EXTENSIONS, RuleClassifier, joined_text, lean_pipeline
 from classifiers.scoring import Hit, stage_vote
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0)
 GATE_MARGIN = 0.5
 PRODUCT_CUTS = (0.0, 0.5, 0.6, 0.7, 0.8)  # skip a listed name under this smoothed precision
+PRODUCT_PRECISION = 0.90  # the product precision asked for (issue 4): precision first
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ def train(
     _check(records, settings)
     extra_texts = [joined_text(Document("", str(r["text"]), r.get("title"))) for r in synthetic]
     extra_cats = [_cats(r) for r in synthetic]
+
+    def folds_of(items: Sequence[object]) -> list[list[int]]:
+        return _folds(len(items), settings.folds, settings.seed)
+
     docs = [
         Document(str(r.get("id", i)), str(r["text"]), r.get("title"), r.get("context"))
         for i, r in enumerate(records)
@@ -74,11 +79,12 @@ def train(
     y = [bool(r["is_signal"]) for r in records]
     texts = [joined_text(d) for d in docs]
     cats = [_cats(r) for r in records]
-    matcher = RuleClassifier(rules)
+    skip, cut, extension, product_precision = _product_filter(records, docs, rules, folds_of(docs))
+    matcher = RuleClassifier(rules, name_extension=extension)
     hits = list(matcher.find_hits(docs))
     cheap_hits = list(matcher.find_hits(docs, patterns=False))
     comments = [d.context is not None for d in docs]
-    folds = _folds(len(docs), settings.folds, settings.seed)
+    folds = folds_of(docs)
 
     oof: list[dict[str, float]] = [{} for _ in docs]
     for k, held in enumerate(folds):
@@ -129,7 +135,6 @@ def train(
             names = sorted({n for _, x in signal_rows for n in x if _speaks_for(n, intent, rules)})
             intent_models[intent] = combiner.fit([x for _, x in signal_rows], yi, names, 1.0)
 
-    skip, cut, product_precision = _product_filter(records, hits, folds)
     final = _train_textcat(texts + extra_texts, cats + extra_cats, settings, settings.folds)
     words = {t.lower_ for doc in final.tokenizer.pipe(texts) for t in doc if not t.is_space}
     weights = textcat.word_weights(final, words, SIGNAL)
@@ -143,7 +148,7 @@ def train(
             "intents": {k: m.to_dict() for k, m in intent_models.items()},
         },
         "evidence.json": {"tokens": {w: round(v, 4) for w, v in top[: settings.evidence_words]}},
-        "products.json": {"skip": skip, "cut": cut},
+        "products.json": {"skip": skip, "cut": cut, "extension": extension},
     }
     cv = _cv_report(y, predicted, confidence, records, hits, rules, comments, threshold, ap, l2)
     cv["listed_product_precision"] = round(product_precision, 4)
@@ -303,24 +308,36 @@ def _unreliable(names: Sequence[tuple[set[str], set[str]]], cut: float) -> list[
 
 def _product_filter(
     records: Sequence[Mapping[str, Any]],
-    hits: Sequence[Sequence[Hit]],
+    docs: Sequence[Document],
+    rules: RuleSet,
     folds: Sequence[Sequence[int]],
-) -> tuple[list[str], float, float]:
-    """The skip list, its cut chosen by cross-validated product precision, and that precision."""
-    names = _listed_names(records, hits)
-    precision: dict[float, float] = {}
-    for cut in PRODUCT_CUTS:
-        tp = fp = 0
-        for held in folds:
-            rest = set(range(len(names))) - set(held)
-            skip = set(_unreliable([names[i] for i in sorted(rest)], cut))
-            for i in held:
-                found, gold = names[i]
-                tp += len((found - skip) & gold)
-                fp += len((found - skip) - gold)
-        precision[cut] = tp / max(1, tp + fp)
-    cut = max(PRODUCT_CUTS, key=lambda c: (round(precision[c], 4), -c))
-    return _unreliable(names, cut), cut, precision[cut]
+) -> tuple[list[str], float, str, float]:
+    """How far names reach, and the skip list's cut, chosen by cross-validated precision.
+
+    Precision first: of the settings whose CV precision reaches PRODUCT_PRECISION, the one
+    that finds the most names; if none does, the most precise. Returns the skip list, the cut,
+    the name extension and its CV precision.
+    """
+    scored: list[tuple[float, int, float, str]] = []  # precision, true names, cut, extension
+    by_extension = {}
+    for extension in NAME_EXTENSIONS:
+        found = RuleClassifier(rules, name_extension=extension).find_hits(docs, patterns=False)
+        names = by_extension[extension] = _listed_names(records, list(found))
+        for cut in PRODUCT_CUTS:
+            tp = fp = 0
+            for held in folds:
+                rest = set(range(len(names))) - set(held)
+                skip = set(_unreliable([names[i] for i in sorted(rest)], cut))
+                for i in held:
+                    named, gold = names[i]
+                    tp += len((named - skip) & gold)
+                    fp += len((named - skip) - gold)
+            scored.append((tp / max(1, tp + fp), tp, cut, extension))
+    good = [s for s in scored if s[0] >= PRODUCT_PRECISION]
+    precision, _, cut, extension = (
+        max(good, key=lambda s: (s[1], s[0])) if good else max(scored, key=lambda s: (s[0], s[1]))
+    )
+    return _unreliable(by_extension[extension], cut), cut, extension, precision
 
 
 def _cv_report(
