@@ -147,7 +147,8 @@ def train_command(
             f"reviews: {len(records) - before} added, "
             f"{skipped} skipped as duplicates of training or evaluation posts"
         )
-    target = out or load_model_settings(config_dir).path or config_dir / "model"
+    # Never into the bundled configuration (inside the installed package): into the user's.
+    target = out or load_model_settings(config_dir).path or context.settings.directory / "model"
     meta = train(records, load_rules(config_dir), target, TrainSettings(seed=seed))
     cv = meta["cross_validation"]
     typer_echo(f"model {meta['version']} written to {target}")
