@@ -5,7 +5,7 @@ Two passes:
   product names), the bag-of-words textcat, and a cheap combiner (a dot product). Posts it
   scores under the gate are not signals, and are done;
 - the full pass, only on the candidates: the token patterns ("alternatives to {X}"), the full
-  combiner, and for signals the stage, intents, unlisted product names and the evidence,
+  combiner, and for signals the stage, intents and the evidence,
   including the words that pushed the textcat most.
 
 A model directory holds `meta.json` (version, labels, threshold, gate, cross-validated
@@ -37,6 +37,7 @@ FORMAT = 1
 PACKAGED = Path(__file__).parent / "model"
 SIGNAL = "signal"
 LABELS = (SIGNAL, *STAGES, *INTENTS)
+PRODUCT_SCOPES = ("all", "signals")
 # Token evidence: words the textcat weighs at least this much (log-odds), best few per post.
 _MIN_TOKEN_WEIGHT = 0.2
 _MAX_TOKENS = 3
@@ -74,6 +75,7 @@ class ModelFiles:
     token_weights: dict[str, float]
     skip_products: frozenset[str]
     name_extension: str  # how far product names reach (classifiers/rules.py)
+    product_scope: str  # "all": names on every post; "signals": only on signals
 
     @property
     def version(self) -> str:
@@ -107,6 +109,11 @@ class ModelFiles:
                 f"{directory}: model format {meta.get('format')!r}, "
                 f"this version reads {FORMAT}; {fix}"
             )
+        if products.get("scope", "all") not in PRODUCT_SCOPES:
+            raise ModelError(
+                f"{directory}/products.json: scope must be one of "
+                f"{', '.join(PRODUCT_SCOPES)}; {fix}"
+            )
         if products.get("extension") not in NAME_EXTENSIONS:
             raise ModelError(
                 f"{directory}/products.json: extension must be one of "
@@ -124,6 +131,7 @@ class ModelFiles:
                 token_weights={str(k): float(v) for k, v in evidence["tokens"].items()},
                 skip_products=frozenset(str(p).lower() for p in products["skip"]),
                 name_extension=str(products["extension"]),
+                product_scope=str(products.get("scope", "all")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             problem = f"the model files are incomplete ({exc})"
@@ -200,17 +208,23 @@ class TrainedClassifier:
         return self.files.platt(self.files.signal.logit(x))
 
     def _products(self, hits: Sequence[Hit]) -> list[Hit]:
+        # Listed names only: slot guesses ("alternatives to {X}") were right once in three
+        # in cross-validation, too far under the precision asked for.
         skip = self.files.skip_products
         return [
             h
             for h in hits
-            if h.kind == "product" and h.field != "context" and h.text.lower() not in skip
+            if h.kind == "product"
+            and h.field != "context"
+            and h.rule != "product:unlisted"
+            and h.text.lower() not in skip
         ]
 
     def _negative(self, confidence: float, hits: Sequence[Hit]) -> Classification:
-        # Slot guesses ("alternatives to {X}") are trusted only inside signals.
-        named = [h for h in self._products(hits) if h.rule != "product:unlisted"]
-        names = _unique(h.text for h in sorted(named, key=_reading_order))
+        names: tuple[str, ...] = ()
+        if self.files.product_scope == "all":
+            named = self._products(hits)
+            names = _unique(h.text for h in sorted(named, key=_reading_order))
         return Classification(False, confidence, None, (), names, (), self.model_version)
 
     def _classify(

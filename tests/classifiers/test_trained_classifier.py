@@ -189,3 +189,29 @@ def test_synthetic_posts_only_train_the_textcat(rules: RuleSet, tmp_path: Path) 
     assert mixed["version"] != plain["version"]
     with pytest.raises(ModelError, match="too few to train"):
         train(synthetic, rules, tmp_path / "c", TrainSettings(epochs=2))
+
+
+def test_product_scope_signals_names_products_only_on_signals(
+    rules: RuleSet, tmp_path: Path
+) -> None:
+    doc = [Document("1", "Our Jira install keeps crashing after the upgrade, logs attached.")]
+    shutil.copytree(PACKAGED, tmp_path / "m")
+    products = json.loads((tmp_path / "m" / "products.json").read_text())
+    by_scope = {}
+    for scope in ("all", "signals"):
+        products["scope"] = scope
+        (tmp_path / "m" / "products.json").write_text(json.dumps(products))
+        by_scope[scope] = next(TrainedClassifier(rules, tmp_path / "m").classify(doc))
+    assert not by_scope["all"].is_signal and by_scope["all"].products == ("Jira",)
+    assert by_scope["signals"].products == ()
+    products["scope"] = "everywhere"
+    (tmp_path / "m" / "products.json").write_text(json.dumps(products))
+    with pytest.raises(ModelError, match="scope must be one of all, signals"):
+        TrainedClassifier(rules, tmp_path / "m")
+
+
+def test_slot_guesses_are_never_reported_as_products(trained: TrainedClassifier) -> None:
+    doc = [Document("1", "Can anyone recommend alternatives to Frobnicator for our team?")]
+    result = next(trained.classify(doc))
+    assert result.is_signal
+    assert "Frobnicator" not in result.products
