@@ -38,6 +38,7 @@ PACKAGED = Path(__file__).parent / "model"
 SIGNAL = "signal"
 LABELS = (SIGNAL, *STAGES, *INTENTS)
 PRODUCT_SCOPES = ("all", "signals")
+_COUNTED = ("intent", "penalty")  # rule kinds whose number of groups hit is a feature
 # Token evidence: words the textcat weighs at least this much (log-odds), best few per post.
 _MIN_TOKEN_WEIGHT = 0.2
 _MAX_TOKENS = 3
@@ -54,8 +55,15 @@ _WORD = re.compile(r"\w[\w'’+#.-]*\w|\w")
 def feature_row(
     hits: Sequence[Hit], cats: Mapping[str, float], rules: RuleSet, *, is_comment: bool
 ) -> dict[str, float]:
-    """The combiner's input: the rule group features plus the textcat logits (`tc:LABEL`)."""
+    """The combiner's input: the rule group features, how many intent and penalty groups
+    fired (`count:intent`, `count:penalty`), and the textcat logits (`tc:LABEL`)."""
     x = features(hits, rules, is_comment=is_comment)
+    # Several distinct buying cues say more than their sum of weights, several penalties too
+    # (5-fold CV over six fold seeds: P@R0.7 0.622 -> 0.664, AP 0.725 -> 0.735).
+    for kind in _COUNTED:
+        n = sum(1 for name in x if name.startswith(kind + ":"))
+        if n:
+            x[f"count:{kind}"] = float(n)
     for label, p in cats.items():
         x[f"tc:{label}"] = _logit(p)
     return x
