@@ -110,12 +110,49 @@ class RuleSet:
         return self._index[(kind, name)]
 
 
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    """The [trained] table of classifier.toml: which trained model runs, and its alert threshold."""
+
+    path: Path | None  # None: the model packaged with the project
+    threshold: float | None  # None: the threshold the model chose by cross-validation
+    use: bool = True  # false: run the rules alone
+
+
+def load_model_settings(config_dir: Path) -> ModelSettings:
+    """Read the [trained] table of config_dir/classifier.toml (absent: the packaged defaults)."""
+    cpath = config_dir / "classifier.toml"
+    cf = str(cpath)
+    raw = _table(_read(cpath), "trained", cf, required=False)
+    _known(raw, ("use", "path", "threshold"), cf, "trained")
+    use = raw.get("use", True)
+    if not isinstance(use, bool):
+        raise RulesConfigError(cf, "trained.use", f"must be true or false; got {use!r}")
+    path = raw.get("path", "")
+    if not isinstance(path, str):
+        problem = f'must be a directory path or ""; got {path!r}'
+        raise RulesConfigError(cf, "trained.path", problem)
+    threshold = None
+    if "threshold" in raw:
+        threshold = _num(raw, "threshold", cf, "trained")
+        if not 0.0 < threshold < 1.0:
+            raise RulesConfigError(
+                cf, "trained.threshold", f"must be between 0 and 1; got {threshold}"
+            )
+    resolved = None
+    if path:
+        # A relative path is read from the configuration directory, wherever signals runs.
+        resolved = Path(path).expanduser()
+        resolved = resolved if resolved.is_absolute() else config_dir / resolved
+    return ModelSettings(resolved, threshold, use)
+
+
 def load_rules(config_dir: Path) -> RuleSet:
     """Read config_dir/classifier.toml and config_dir/products.toml into a RuleSet."""
     cpath, ppath = config_dir / "classifier.toml", config_dir / "products.toml"
     c, p = _read(cpath), _read(ppath)
     cf, pf = str(cpath), str(ppath)
-    _known(c, ("model", "scoring", "slots", "words", *KINDS), cf, None)
+    _known(c, ("model", "trained", "scoring", "slots", "words", *KINDS), cf, None)
     model = _table(c, "model", cf)
     _known(model, ("version",), cf, "model")
     lists = _table(c, "words", cf, required=False)

@@ -4,6 +4,8 @@ ClassifierError              root: anything that stops a classifier from being b
  +-- RulesConfigError        classifier.toml or products.toml is missing or wrong
                              (one line: the file, the key, and the fix)
  +-- EvaluationError         gold labels and predictions cannot be paired up
+ +-- ModelError              a trained model directory is missing, incomplete or unreadable,
+                             or training data cannot be used
 """
 
 from __future__ import annotations
@@ -26,3 +28,7 @@ class RulesConfigError(ClassifierError):
 
 class EvaluationError(ClassifierError):
     """Gold labels and predictions do not describe the same posts."""
+
+
+class ModelError(ClassifierError):
+    """A trained model cannot be loaded or trained; the message names the directory and the fix."""

@@ -9,6 +9,8 @@ from classifiers.base import INTENTS, STAGES
 from classifiers.errors import EvaluationError
 
 NONE = "none"  # the row and column of "not a signal" in the stage confusion matrix
+RECALL_POINTS = (0.5, 0.6, 0.7, 0.8, 0.9)
+CALIBRATION_BINS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,9 @@ class EvaluationReport:
     stage_n: int
     products: Counts  # case-insensitive name match, summed over all posts
     confusion: dict[str, dict[str, int]]  # gold stage -> predicted stage -> count
+    # Precision when the confidence cut is lowered just far enough to reach each recall.
+    precision_at_recall: dict[float, float | None]
+    calibration: list[dict[str, float | int]]  # per confidence bin: n, mean confidence, rate
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict of the report."""
@@ -75,6 +80,8 @@ class EvaluationReport:
             "stage_n": self.stage_n,
             "products": self.products.to_dict(),
             "confusion": self.confusion,
+            "precision_at_recall": {str(k): v for k, v in self.precision_at_recall.items()},
+            "calibration": self.calibration,
         }
 
     def to_text(self) -> str:
@@ -100,6 +107,20 @@ class EvaluationReport:
         rows.append(" " * 11 + "".join(f"{s[:9]:>10}" for s in labels))
         for gold in labels:
             rows.append(f"{gold:<11}" + "".join(f"{self.confusion[gold][p]:>10}" for p in labels))
+        rows.append("is_signal precision at recall:")
+        rows.append(
+            "  "
+            + "  ".join(
+                f"R{r:.1f}: " + ("n/a" if p is None else f"{p:.3f}")
+                for r, p in self.precision_at_recall.items()
+            )
+        )
+        rows.append("calibration (confidence bin, posts, mean confidence, observed signal rate):")
+        for b in self.calibration:
+            rows.append(
+                f"  [{b['low']:.1f}, {b['high']:.1f}){b['n']:>7}"
+                f"{b['mean_confidence']:>9.3f}{b['observed_rate']:>9.3f}"
+            )
         return "\n".join(rows)
 
 
@@ -146,7 +167,64 @@ def score(
         stage_n=both,
         products=products,
         confusion=confusion,
+        precision_at_recall=precision_at_recall(
+            [bool(g.get("is_signal")) for g, _ in pairs], [_confidence(p) for _, p in pairs]
+        ),
+        calibration=calibration(
+            [bool(g.get("is_signal")) for g, _ in pairs], [_confidence(p) for _, p in pairs]
+        ),
     )
+
+
+def precision_at_recall(
+    gold: Sequence[bool], confidence: Sequence[float], points: Sequence[float] = RECALL_POINTS
+) -> dict[float, float | None]:
+    """For each recall point, the precision of the highest cut that reaches it (None: never)."""
+    positives = sum(gold)
+    ranked = sorted(zip(confidence, gold, strict=True), key=lambda t: -t[0])
+    out: dict[float, float | None] = dict.fromkeys(points)
+    tp = 0
+    for k, (c, g) in enumerate(ranked, start=1):
+        tp += g
+        # Ties share one cut: only read the curve after the last post of a confidence value.
+        if k < len(ranked) and ranked[k][0] == c:
+            continue
+        for r in points:
+            if out[r] is None and positives and tp / positives >= r - 1e-9:
+                out[r] = round(tp / k, 4)
+    return out
+
+
+def calibration(
+    gold: Sequence[bool], confidence: Sequence[float], bins: int = CALIBRATION_BINS
+) -> list[dict[str, float | int]]:
+    """Equal-width confidence bins: how many posts, their mean confidence, how many were signals."""
+    table = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [
+            (c, g)
+            for c, g in zip(confidence, gold, strict=True)
+            if low <= c < high or (b == bins - 1 and c == 1.0)
+        ]
+        n = len(inside)
+        table.append(
+            {
+                "low": low,
+                "high": high,
+                "n": n,
+                "mean_confidence": round(sum(c for c, _ in inside) / n, 4) if n else 0.0,
+                "observed_rate": round(sum(g for _, g in inside) / n, 4) if n else 0.0,
+            }
+        )
+    return table
+
+
+def _confidence(prediction: Mapping[str, object]) -> float:
+    value = prediction.get("confidence")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return 1.0 if prediction.get("is_signal") else 0.0
 
 
 def _pairs(

@@ -27,6 +27,8 @@ _SUFFIX = re.compile(
 _INFIX = re.compile(r"""[/\\,;!?()\[\]"“”*|=]|:(?!//)|--+|—|–|(?<=[a-z])\.(?=[A-Z])|\.\.+""")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _DOMAIN = re.compile(r"[\w-]+\.(?:com|io|net|org|co)")
+NAME_EXTENSIONS = ("full", "models", "none")  # how far a product name reaches (_written_end)
+_CONTEXT_CACHE = 1024  # thread openers whose boosts are remembered
 _SEP = "\n\n"  # between title and text: a space token, so no cue spans both
 # PhraseMatcher key prefixes of pattern anchors and product names (never a rule name)
 _ANCHOR = "\x00anchor:"
@@ -36,11 +38,17 @@ _PRODUCT = "\x00product:"
 class RuleClassifier:
     """Classify documents with the cue phrases, patterns and products of a RuleSet."""
 
-    def __init__(self, rules: RuleSet, batch_size: int = 256) -> None:
+    def __init__(
+        self, rules: RuleSet, batch_size: int = 256, *, name_extension: str = "full"
+    ) -> None:
+        if name_extension not in NAME_EXTENSIONS:
+            raise ValueError(f"name_extension must be one of {NAME_EXTENSIONS}")
         self.rules = rules
+        self.name_extension = name_extension
         self.batch_size = batch_size
         self.model_version = rules.version
-        self._nlp = _pipeline()
+        self._nlp = lean_pipeline()
+        self._contexts: dict[str, list[Hit]] = {}
         strings = self._nlp.vocab.strings
         # One PhraseMatcher pass finds every cue phrase and every pattern anchor.
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
@@ -79,29 +87,66 @@ class RuleClassifier:
             for doc, hits in zip(batch, self._hits(batch), strict=True):
                 yield self._classification(doc, hits)
 
-    def find_hits(self, docs: Iterable[Document]) -> Iterator[tuple[Hit, ...]]:
-        """Every rule hit per document, context included: the raw features behind `classify`."""
+    def find_hits(
+        self, docs: Iterable[Document], *, patterns: bool = True
+    ) -> Iterator[tuple[Hit, ...]]:
+        """Every rule hit per document, context included: the raw features behind `classify`.
+
+        `patterns=False` leaves out the token patterns: the hits of the cheap pass.
+        """
         it = iter(docs)
         while batch := list(islice(it, self.batch_size)):
-            yield from self._hits(batch)
+            for document, (doc, text) in zip(batch, self.parse(batch), strict=True):
+                yield self.hits_of(document, doc, text, patterns=patterns)
 
     def _hits(self, batch: Sequence[Document]) -> list[tuple[Hit, ...]]:
-        texts = [f"{d.title}{_SEP}{d.text}" if d.title else d.text for d in batch]
-        pipe = self._nlp.pipe(texts, batch_size=self.batch_size)
-        found = [
-            self._doc_hits(doc, text, d.title)
-            for doc, text, d in zip(pipe, texts, batch, strict=True)
-        ]
-        with_context = [(i, d.context) for i, d in enumerate(batch) if d.context]
-        contexts = self._nlp.pipe((c for _, c in with_context), batch_size=self.batch_size)
-        for (i, text), doc in zip(with_context, contexts, strict=True):
-            # Only the thread's work context carries over to a comment; its cues are not ours.
-            context_hits = self._doc_hits(doc, text, None, context=True)
-            found[i] += [h for h in context_hits if h.kind == "boost"]
-        return [tuple(h) for h in found]
+        parsed = self.parse(batch)
+        return [self.hits_of(d, doc, text) for d, (doc, text) in zip(batch, parsed, strict=True)]
+
+    def parse(self, batch: Sequence[Document]) -> list[tuple[Doc, str]]:
+        """Each document's title and text as one spaCy Doc, and the string it was made from.
+
+        Components added to `nlp` run too: a trained textcat (classifiers/model.py) scores
+        the same Doc the matchers read, so one tokenisation serves both.
+        """
+        texts = [joined_text(d) for d in batch]
+        return list(zip(self._nlp.pipe(texts, batch_size=self.batch_size), texts, strict=True))
+
+    def hits_of(
+        self, document: Document, doc: Doc, text: str, *, patterns: bool = True
+    ) -> tuple[Hit, ...]:
+        """The rule hits of one parsed document, with its thread opener's boosts."""
+        found = self._doc_hits(doc, text, document.title, patterns=patterns)
+        if document.context:
+            found += self._context_boosts(document.context)
+        return tuple(found)
+
+    def _context_boosts(self, context: str) -> list[Hit]:
+        """The boosts of a thread opener, remembered: a thread's comments share one opener."""
+        cached = self._contexts.get(context)
+        if cached is None:
+            if len(self._contexts) >= _CONTEXT_CACHE:
+                self._contexts.pop(next(iter(self._contexts)))  # oldest first
+            # The thread opener only lends boosts: tokenise it, never score it. Only the
+            # thread's work context carries over to a comment; its cues are not ours.
+            doc = self._nlp.make_doc(context)
+            hits = self._doc_hits(doc, context, None, context=True)
+            cached = self._contexts[context] = [h for h in hits if h.kind == "boost"]
+        return cached
+
+    @property
+    def nlp(self) -> Any:
+        """The spaCy pipeline (lean tokenizer, no components unless a caller adds some)."""
+        return self._nlp
 
     def _doc_hits(
-        self, doc: Doc, whole: str, title: str | None, *, context: bool = False
+        self,
+        doc: Doc,
+        whole: str,
+        title: str | None,
+        *,
+        context: bool = False,
+        patterns: bool = True,
     ) -> list[Hit]:
         """Hits in one doc; `whole` is the text it was made from (Doc.text rebuilds it: slow)."""
         seam = len(title) if title else -1
@@ -139,6 +184,8 @@ class RuleClassifier:
                     seen.add((key, start < title_tokens))
                     group, rule = self._phrases[key]
                     add(rule, group.kind, group.name, group.weight, start, end - 1)
+                continue
+            if not patterns:
                 continue
             for group, rule, pattern in self._anchored[key]:
                 if (id(pattern), start < title_tokens) in seen:
@@ -179,14 +226,23 @@ class RuleClassifier:
         return spans
 
     def _written_end(self, doc: Doc, end: int, in_title: bool) -> int:
-        """Extend a name over up to three model or version tokens that follow it."""
+        """Extend a name over up to three model or version tokens that follow it.
+
+        `name_extension`: "full" takes versions, model codes and capitalised words; "models"
+        only versions and codes with digits ("Windows 7", "DL185"); "none" keeps the listed name.
+        """
+        if self.name_extension == "none":
+            return end
+        plain_words = self.name_extension == "full"
         limit = min(end + 3, len(doc))
         while end < limit and doc[end - 1].whitespace_:
             text = doc[end].text
             if _VERSION.match(text.lower()):
                 if end + 1 < len(doc) and doc[end + 1].lower_ in self.rules.count_nouns:
                     break  # "Jira 5 users": a count, not a version
-            elif not _model_word(text, self.rules.slot_stopwords, in_title):
+            elif not (plain_words or any(c.isdigit() for c in text)) or not _model_word(
+                text, self.rules.slot_stopwords, in_title
+            ):
                 break
             end += 1
         return end
@@ -228,7 +284,13 @@ class RuleClassifier:
         )
 
 
-def _pipeline() -> Any:
+def joined_text(doc: Document) -> str:
+    """Title and text as one string, as the rules and the textcat read them."""
+    return f"{doc.title}{_SEP}{doc.text}" if doc.title else doc.text
+
+
+def lean_pipeline() -> Any:
+    """A blank English pipeline with the lean tokenizer the rules (and the textcat) read."""
     nlp = spacy.blank("en")
     # Every new word gets ~20 lexeme attributes computed in Python; the rules read three.
     # Keeping only those doubles the speed on text with unseen words.

@@ -98,7 +98,7 @@ def decide(hits: Sequence[Hit], rules: RuleSet, *, is_comment: bool) -> Decision
     score = rules.scoring.bias + sum(weights[name] * value for name, value in x.items())
     confidence = 1.0 / (1.0 + math.exp(-score))
     is_signal = confidence >= rules.scoring.threshold
-    own = [h for h in hits if h.field != "context" and _in_scope(h, rules, is_comment)]
+    own = own_hits(hits, rules, is_comment=is_comment)
     found = {rules.group("intent", n.split(":", 1)[1]).label for n in x if n.startswith("intent:")}
     return Decision(
         is_signal=is_signal,
@@ -108,6 +108,16 @@ def decide(hits: Sequence[Hit], rules: RuleSet, *, is_comment: bool) -> Decision
         intents=tuple(i for i in INTENTS if i in found) if is_signal else (),
         counted=tuple(h for h in own if h.kind != "product"),
     )
+
+
+def own_hits(hits: Sequence[Hit], rules: RuleSet, *, is_comment: bool) -> list[Hit]:
+    """The hits that speak for the document itself: in its title or text, and in scope."""
+    return [h for h in hits if h.field != "context" and _in_scope(h, rules, is_comment)]
+
+
+def stage_vote(hits: Sequence[Hit], rules: RuleSet, *, is_comment: bool) -> str:
+    """The stage the stage cues vote for (title cues count title_factor), else the default."""
+    return _stage(own_hits(hits, rules, is_comment=is_comment), rules)
 
 
 def _stage(hits: Iterable[Hit], rules: RuleSet) -> str:

@@ -206,9 +206,10 @@ def demo(
 
 
 # Command groups of each area register themselves; their heavy imports stay inside the commands.
-from signals import cli_delivery, cli_people, cli_sources, cli_web  # noqa: E402
+from signals import cli_classifier, cli_delivery, cli_people, cli_sources, cli_web  # noqa: E402
 
 cli_sources.register(app)
+cli_classifier.register(app)
 cli_people.register(app)
 cli_delivery.register(app)
 cli_web.register(app)

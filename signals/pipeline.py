@@ -259,6 +259,9 @@ def classify_pending(
             on_batch(len(batch))
 
 
+_MAX_THREAD_DEPTH = 32  # reply chains deeper than this keep the ancestor reached
+
+
 def _unclassified(session: Session, after_id: int, limit: int) -> list[db.Post]:
     statement = (
         select(db.Post)
@@ -273,15 +276,32 @@ def _unclassified(session: Session, after_id: int, limit: int) -> list[db.Post]:
 
 
 def _thread_contexts(session: Session, batch: Sequence[db.Post]) -> dict[int, str]:
-    """For replies: their parent's title and text, so a comment is read in its thread."""
-    parent_ids = {p.parent_id for p in batch if p.parent_id}
-    if not parent_ids:
-        return {}
-    statement = select(db.Post.id, db.Post.title, db.Post.text).where(
-        col(db.Post.id).in_(parent_ids)
-    )
-    parents = {pid: "\n".join(filter(None, (t, x))) for pid, t, x in session.execute(statement)}
-    return {p.id: parents[p.parent_id] for p in batch if p.id and p.parent_id in parents}
+    """For replies: their thread's opening post (title and text), so a comment is read in it.
+
+    Parent links are climbed level by level (one query per level) up to the oldest stored
+    ancestor: a reply to a reply still gets the opener, whose work context it shares.
+    """
+    ancestor = {p.id: p.parent_id for p in batch if p.id and p.parent_id}
+    rows: dict[int, tuple[int | None, str | None, str]] = {}
+    known: dict[int, int] = {}  # post -> its oldest stored ancestor found so far
+    for _ in range(_MAX_THREAD_DEPTH):
+        missing = {a for a in ancestor.values() if a not in rows}
+        if missing:
+            statement = select(db.Post.id, db.Post.parent_id, db.Post.title, db.Post.text).where(
+                col(db.Post.id).in_(missing)
+            )
+            rows.update({pid: (up, t, x) for pid, up, t, x in session.execute(statement)})
+        climbed = False
+        for post_id, a in ancestor.items():
+            if a not in rows:
+                continue  # not stored (or not yet): the last stored ancestor stands
+            known[post_id] = a
+            up = rows[a][0]
+            if up is not None and up != a:
+                ancestor[post_id], climbed = up, True
+        if not climbed:
+            break
+    return {post_id: "\n".join(filter(None, rows[a][1:])) for post_id, a in known.items()}
 
 
 def _store_classifications(

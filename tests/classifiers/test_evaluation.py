@@ -107,3 +107,35 @@ def test_records_without_ids_are_matched_by_position() -> None:
     assert report.signal.f1 == 1.0
     with pytest.raises(EvaluationError, match="4 gold posts but 3 predictions"):
         score(gold, gold[:3])
+
+
+def test_precision_at_recall_reads_the_ranked_list() -> None:
+    from classifiers.evaluate import precision_at_recall
+
+    gold = [True, False, True, True, False, False, True, False, False, False]
+    confidence = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    # Ranked: T F T T F F T ...; recall 0.5 after 3 posts (2/3), 0.75 after 4 (3/4), 1.0 after 7.
+    got = precision_at_recall(gold, confidence, (0.5, 0.7, 0.8, 1.0))
+    assert got == {0.5: round(2 / 3, 4), 0.7: 0.75, 0.8: round(4 / 7, 4), 1.0: round(4 / 7, 4)}
+
+
+def test_precision_at_recall_treats_tied_confidences_as_one_cut() -> None:
+    from classifiers.evaluate import precision_at_recall
+
+    got = precision_at_recall([True, False, False, True], [0.9, 0.5, 0.5, 0.5], (0.5, 1.0))
+    assert got == {0.5: 1.0, 1.0: 0.5}
+
+
+def test_calibration_bins_count_posts_and_observed_rates() -> None:
+    from classifiers.evaluate import calibration
+
+    table = calibration([True, False, True, False], [0.95, 0.91, 0.15, 0.05], bins=2)
+    assert table[0] == {
+        "low": 0.0,
+        "high": 0.5,
+        "n": 2,
+        "mean_confidence": 0.1,
+        "observed_rate": 0.5,
+    }
+    assert table[1]["n"] == 2 and table[1]["observed_rate"] == 0.5
+    assert table[1]["mean_confidence"] == 0.93

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from labeled_posts import as_document
 
-from classifiers import Classification, Document, RuleClassifier
+from classifiers import Classification, Document, RuleClassifier, RuleSet
 
 
 def classify_one(classifier: RuleClassifier, record: dict[str, Any]) -> Classification:
@@ -173,3 +173,15 @@ def test_model_version_comes_from_the_rules(classifier: RuleClassifier) -> None:
     result = next(classifier.classify([Document("x", "")]))
     assert result.model_version == classifier.model_version == classifier.rules.version
     assert not result.is_signal
+
+
+def test_product_names_reach_as_far_as_the_setting_says(rules: RuleSet) -> None:
+    doc = Document("1", "We run Windows Server 2008 R2 and Dell PowerVault DP600 Storage here.")
+    found = {}
+    for extension in ("full", "models", "none"):
+        classifier = RuleClassifier(rules, name_extension=extension)
+        hits = next(classifier.find_hits([doc]))
+        found[extension] = sorted(h.text for h in hits if h.kind == "product")
+    assert found["none"] == ["Dell", "Windows Server"]
+    assert found["models"] == ["Dell", "Windows Server 2008 R2"]  # "PowerVault" has no digit
+    assert found["full"] == ["Dell PowerVault DP600 Storage", "Windows Server 2008 R2"]

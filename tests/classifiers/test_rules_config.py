@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -126,5 +127,40 @@ def test_case_sensitive_name_must_be_listed(tmp_path: Path) -> None:
 
 
 def test_threshold_outside_zero_one_is_refused(tmp_path: Path) -> None:
-    path = config_copy(tmp_path, "classifier.toml", "threshold = ", "threshold = 1")
+    path = config_copy(tmp_path, "classifier.toml", "threshold = 0.35", "threshold = 1")
     assert "scoring.threshold must be between 0 and 1" in config_error(path)
+
+
+_MODEL_THRESHOLD = json.loads((CONFIG.parent / "classifiers" / "model" / "meta.json").read_text())[
+    "threshold"
+]
+
+
+def test_trained_table_defaults_to_the_packaged_model(tmp_path: Path) -> None:
+    from classifiers.config import load_model_settings
+
+    settings = load_model_settings(CONFIG)
+    assert settings.use is True and settings.path is None
+    assert settings.threshold is not None and 0 < settings.threshold < 1
+    path = config_copy(tmp_path, "classifier.toml", 'path = ""', 'path = "models/mine"')
+    assert load_model_settings(path).path == tmp_path / "models" / "mine"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("use = true", "use = 1", "trained.use must be true or false"),
+        ('path = ""', "path = 3", "trained.path must be a directory path"),
+        (f"threshold = {_MODEL_THRESHOLD}", "threshold = 1.5", "trained.threshold must be"),
+        ("use = true", "use = true\nmodel = 1", "trained.model is not a known key"),
+    ],
+)
+def test_trained_table_mistakes_name_the_key(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    from classifiers.config import load_model_settings
+
+    path = config_copy(tmp_path, "classifier.toml", old, new)
+    with pytest.raises(RulesConfigError) as caught:
+        load_model_settings(path)
+    assert problem in str(caught.value) and "\n" not in str(caught.value)

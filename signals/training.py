@@ -1,0 +1,204 @@
+"""`signals train` and `signals eval`: labelled data in, a model directory or a report out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from signals.app import AppContext
+from signals.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# The labelled posts of a source checkout (not installed with the wheel: training is a
+# development step, classifying is not).
+LABELED = Path(__file__).resolve().parents[1] / "data" / "labeled"
+TRAIN_FILE = LABELED / "train.jsonl"
+# Hand-written posts marked synthetic: extra textcat training text only (see its PROVENANCE.md).
+SYNTHETIC_FILE = LABELED.parent / "synthetic" / "train_synthetic.jsonl"
+EVAL_FILES = (LABELED / "dev.jsonl",)
+_SHAPE = 'each line must be a labelled post like {"id", "title", "text", "is_signal", ...}'
+
+
+def read_labeled(path: Path) -> list[dict[str, Any]]:
+    """The records of a labelled JSON Lines file (data/LABELING.md); InputError names a bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; give a labelled JSON Lines file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it ({exc}); save it as UTF-8 JSON Lines") from None
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg}); {_SHAPE}") from None
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise InputError(f'{path}:{number}: needs a "text" string; {_SHAPE}')
+        if not isinstance(record.get("is_signal"), bool):
+            raise InputError(f'{path}:{number}: "is_signal" must be true or false; {_SHAPE}')
+        for key in ("title", "context"):
+            if record.get(key) is not None and not isinstance(record[key], str):
+                raise InputError(f'{path}:{number}: "{key}" must be a string or null; {_SHAPE}')
+        record.setdefault("id", f"{path.name}:{number}")
+        records.append(record)
+    return records
+
+
+def text_key(title: str | None, text: str) -> str:
+    """A hash of the normalised title and text: the same post, however it was re-spaced or cased."""
+    joined = f"{title or ''}\n{text}".lower()
+    return hashlib.sha256(re.sub(r"\s+", " ", joined).strip().encode()).hexdigest()
+
+
+def review_records(engine: Engine) -> list[dict[str, Any]]:
+    """The latest review decision of each reviewed post, as a labelled record.
+
+    The table belongs to the review screen; it is read by name (SQL Core), so training works
+    on a store whether or not that feature is installed: no table, no records.
+    """
+    from sqlalchemy import inspect, text
+
+    if not inspect(engine).has_table("review_decisions"):
+        return []
+    query = text(
+        """
+        SELECT d.post_id, d.decision, d.is_signal, d.stage, d.intents, d.products,
+               p.title, p.text, parent.title AS parent_title, parent.text AS parent_text
+        FROM review_decisions d
+        JOIN posts p ON p.id = d.post_id
+        LEFT JOIN posts parent ON parent.id = p.parent_id
+        ORDER BY d.post_id, d.decided_at, d.id
+        """
+    )
+    latest: dict[int, dict[str, Any]] = {}
+    with engine.connect() as connection:
+        for found in connection.execute(query).mappings():
+            latest[found["post_id"]] = dict(found)  # ordered by time: the last one wins
+    records = []
+    for post_id, row in latest.items():
+        is_signal = bool(row["is_signal"]) and row["decision"] != "spam"
+        context = None
+        if row["parent_text"] is not None:
+            context = "\n\n".join(t for t in (row["parent_title"], row["parent_text"]) if t)
+        records.append(
+            {
+                "id": f"review:{post_id}",
+                "title": row["title"],
+                "text": row["text"],
+                "context": context,
+                "is_signal": is_signal,
+                "stage": row["stage"] if is_signal else None,
+                "intents": _json_list(row["intents"]) if is_signal else [],
+                "products": _json_list(row["products"]),
+            }
+        )
+    return records
+
+
+def merge_reviews(
+    records: list[dict[str, Any]],
+    reviews: Iterable[dict[str, Any]],
+    held_out: Iterable[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], int]:
+    """Training records plus the reviews that are neither evaluation posts nor already there."""
+    seen = {text_key(r.get("title"), r["text"]) for r in (*records, *held_out)}
+    added = []
+    skipped = 0
+    for review in reviews:
+        key = text_key(review.get("title"), review["text"])
+        if key in seen:
+            skipped += 1
+            continue
+        seen.add(key)
+        added.append(review)
+    return records + added, skipped
+
+
+def train_command(
+    context: AppContext,
+    out: Path | None,
+    seed: int,
+    with_reviews: bool,
+    data: list[Path],
+) -> None:
+    """Train a model directory from labelled files (and reviews), print its CV figures."""
+    from classifiers import TrainSettings, load_rules, train
+    from classifiers.config import load_model_settings
+    from signals.classifier import rules_dir
+
+    config_dir = rules_dir(context.settings.directory)
+    files = data or [TRAIN_FILE, *([SYNTHETIC_FILE] if SYNTHETIC_FILE.is_file() else [])]
+    records = [r for path in files for r in read_labeled(path)]
+    if with_reviews:
+        held_out = [r for path in EVAL_FILES if path.is_file() for r in read_labeled(path)]
+        before = len(records)
+        records, skipped = merge_reviews(records, review_records(context.engine), held_out)
+        typer_echo(
+            f"reviews: {len(records) - before} added, "
+            f"{skipped} skipped as duplicates of training or evaluation posts"
+        )
+    # Never into the bundled configuration (inside the installed package): into the user's.
+    target = out or load_model_settings(config_dir).path or context.settings.directory / "model"
+    meta = train(records, load_rules(config_dir), target, TrainSettings(seed=seed))
+    cv = meta["cross_validation"]
+    typer_echo(f"model {meta['version']} written to {target}")
+    typer_echo(
+        f"trained on {meta['trained_on']['posts']} posts ({meta['trained_on']['signals']} signals)"
+    )
+    typer_echo(
+        f"{meta['settings']['folds']}-fold cross-validation: is_signal precision "
+        f"{cv['precision']:.3f} recall {cv['recall']:.3f} at threshold {cv['threshold']}; "
+        f"stage accuracy {cv['stage_accuracy']:.3f}"
+    )
+    points = "  ".join(
+        f"R{k}: {'n/a' if v is None else f'{v:.3f}'}" for k, v in cv["precision_at_recall"].items()
+    )
+    typer_echo(f"precision at recall: {points}")
+    typer_echo(
+        f'to use it: set [trained] path = "{target}" and threshold = {cv["threshold"]} '
+        f"in {config_dir / 'classifier.toml'}"
+    )
+
+
+def eval_command(context: AppContext, file: str, model: Path | None, as_json: bool) -> None:
+    """Classify a labelled file and print how the predictions compare with its labels."""
+    from classifiers import Document, score
+    from signals.classifier import load_classifier
+
+    records = read_labeled(Path(file))
+    if not records:
+        raise InputError(f"{file}: no labelled posts in it; {_SHAPE}")
+    classifier = load_classifier(context.settings.directory, model)
+    docs = [Document(str(r["id"]), r["text"], r.get("title"), r.get("context")) for r in records]
+    predicted = [c.to_contract(d.id) for d, c in zip(docs, classifier.classify(docs), strict=True)]
+    gold = [{**r, "id": str(r["id"])} for r in records]
+    report = score(gold, predicted)
+    if as_json:
+        out = {"model_version": classifier.model_version, **report.to_dict()}
+        sys.stdout.write(json.dumps(out, indent=1) + "\n")
+    else:
+        sys.stdout.write(f"model {classifier.model_version} on {file}\n{report.to_text()}\n")
+
+
+def typer_echo(line: str) -> None:
+    """One line of progress on stderr (stdout stays clean for --json output)."""
+    sys.stderr.write(line + "\n")
+
+
+def _json_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return []
+    return [str(v) for v in value] if isinstance(value, list) else []
