@@ -39,6 +39,7 @@ SIGNAL = "signal"
 LABELS = (SIGNAL, *STAGES, *INTENTS)
 PRODUCT_SCOPES = ("all", "signals")
 _COUNTED = ("intent", "penalty")  # rule kinds whose number of groups hit is a feature
+_COUNT_NAMES = {kind: f"count:{kind}" for kind in _COUNTED}
 # Token evidence: words the textcat weighs at least this much (log-odds), best few per post.
 _MIN_TOKEN_WEIGHT = 0.2
 _MAX_TOKENS = 3
@@ -60,10 +61,10 @@ def feature_row(
     x = features(hits, rules, is_comment=is_comment)
     # Several distinct buying cues say more than their sum of weights, several penalties too
     # (5-fold CV over six fold seeds: P@R0.7 0.622 -> 0.664, AP 0.725 -> 0.735).
+    kinds = [name.partition(":")[0] for name in x]
     for kind in _COUNTED:
-        n = sum(1 for name in x if name.startswith(kind + ":"))
-        if n:
-            x[f"count:{kind}"] = float(n)
+        if n := kinds.count(kind):
+            x[_COUNT_NAMES[kind]] = float(n)
     for label, p in cats.items():
         x[f"tc:{label}"] = _logit(p)
     return x
