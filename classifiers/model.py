@@ -30,7 +30,7 @@ from classifiers.base import INTENTS, STAGES, Classification, Document, Evidence
 from classifiers.combiner import LogisticModel, Platt
 from classifiers.config import RuleSet
 from classifiers.errors import ModelError
-from classifiers.rules import NAME_EXTENSIONS, RuleClassifier
+from classifiers.rules import NAME_EXTENSIONS, RuleClassifier, runs_on
 from classifiers.scoring import Hit, features, own_hits, stage_vote
 
 FORMAT = 1
@@ -192,7 +192,7 @@ class TrainedClassifier:
                 cheap_hits = rules.hits_of(document, doc, text, patterns=False)
                 cheap = self._cheap(document, cheap_hits, doc.cats)
                 if cheap < self.files.gate:
-                    yield self._negative(cheap, cheap_hits)
+                    yield self._negative(document, cheap, cheap_hits)
                 else:
                     hits = rules.hits_of(document, doc, text)
                     yield self._classify(document, hits, doc.cats)
@@ -216,9 +216,10 @@ class TrainedClassifier:
         x = feature_row(hits, {SIGNAL: cats[SIGNAL]}, self.rules, is_comment=is_comment)
         return self.files.platt(self.files.signal.logit(x))
 
-    def _products(self, hits: Sequence[Hit]) -> list[Hit]:
+    def _products(self, doc: Document, hits: Sequence[Hit]) -> list[Hit]:
         # Listed names only: slot guesses ("alternatives to {X}") were right once in three
-        # in cross-validation, too far under the precision asked for.
+        # in cross-validation, too far under the precision asked for. A listed name that
+        # runs on ("Cisco ASA") is part of a name the post spells out: not reported.
         skip = self.files.skip_products
         return [
             h
@@ -227,12 +228,13 @@ class TrainedClassifier:
             and h.field != "context"
             and h.rule != "product:unlisted"
             and h.text.lower() not in skip
+            and not runs_on(h, doc)
         ]
 
-    def _negative(self, confidence: float, hits: Sequence[Hit]) -> Classification:
+    def _negative(self, doc: Document, confidence: float, hits: Sequence[Hit]) -> Classification:
         names: tuple[str, ...] = ()
         if self.files.product_scope == "all":
-            named = self._products(hits)
+            named = self._products(doc, hits)
             names = _unique(h.text for h in sorted(named, key=_reading_order))
         return Classification(False, confidence, None, (), names, (), self.model_version)
 
@@ -242,9 +244,9 @@ class TrainedClassifier:
         is_comment = doc.context is not None
         confidence = self._confidence(doc, hits, cats)
         if confidence < self.threshold:
-            return self._negative(confidence, hits)
+            return self._negative(doc, confidence, hits)
         # The full pass: only for the posts the cheap pass lets through.
-        named = self._products(hits)
+        named = self._products(doc, hits)
         own = own_hits(hits, self.rules, is_comment=is_comment)
         x = feature_row(hits, cats, self.rules, is_comment=is_comment)
         intents = self._intents(x, own)
