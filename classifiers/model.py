@@ -30,7 +30,7 @@ from classifiers.base import INTENTS, STAGES, Classification, Document, Evidence
 from classifiers.combiner import LogisticModel, Platt
 from classifiers.config import RuleSet
 from classifiers.errors import ModelError
-from classifiers.rules import NAME_EXTENSIONS, RuleClassifier
+from classifiers.rules import NAME_EXTENSIONS, RuleClassifier, runs_on
 from classifiers.scoring import Hit, features, own_hits, stage_vote
 
 FORMAT = 1
@@ -39,6 +39,7 @@ SIGNAL = "signal"
 LABELS = (SIGNAL, *STAGES, *INTENTS)
 PRODUCT_SCOPES = ("all", "signals")
 _COUNTED = ("intent", "penalty")  # rule kinds whose number of groups hit is a feature
+_COUNT_NAMES = {kind: f"count:{kind}" for kind in _COUNTED}
 # Token evidence: words the textcat weighs at least this much (log-odds), best few per post.
 _MIN_TOKEN_WEIGHT = 0.2
 _MAX_TOKENS = 3
@@ -60,10 +61,10 @@ def feature_row(
     x = features(hits, rules, is_comment=is_comment)
     # Several distinct buying cues say more than their sum of weights, several penalties too
     # (5-fold CV over six fold seeds: P@R0.7 0.622 -> 0.664, AP 0.725 -> 0.735).
+    kinds = [name.partition(":")[0] for name in x]
     for kind in _COUNTED:
-        n = sum(1 for name in x if name.startswith(kind + ":"))
-        if n:
-            x[f"count:{kind}"] = float(n)
+        if n := kinds.count(kind):
+            x[_COUNT_NAMES[kind]] = float(n)
     for label, p in cats.items():
         x[f"tc:{label}"] = _logit(p)
     return x
@@ -191,7 +192,7 @@ class TrainedClassifier:
                 cheap_hits = rules.hits_of(document, doc, text, patterns=False)
                 cheap = self._cheap(document, cheap_hits, doc.cats)
                 if cheap < self.files.gate:
-                    yield self._negative(cheap, cheap_hits)
+                    yield self._negative(document, cheap, cheap_hits)
                 else:
                     hits = rules.hits_of(document, doc, text)
                     yield self._classify(document, hits, doc.cats)
@@ -215,9 +216,10 @@ class TrainedClassifier:
         x = feature_row(hits, {SIGNAL: cats[SIGNAL]}, self.rules, is_comment=is_comment)
         return self.files.platt(self.files.signal.logit(x))
 
-    def _products(self, hits: Sequence[Hit]) -> list[Hit]:
+    def _products(self, doc: Document, hits: Sequence[Hit]) -> list[Hit]:
         # Listed names only: slot guesses ("alternatives to {X}") were right once in three
-        # in cross-validation, too far under the precision asked for.
+        # in cross-validation, too far under the precision asked for. A listed name that
+        # runs on ("Cisco ASA") is part of a name the post spells out: not reported.
         skip = self.files.skip_products
         return [
             h
@@ -226,12 +228,13 @@ class TrainedClassifier:
             and h.field != "context"
             and h.rule != "product:unlisted"
             and h.text.lower() not in skip
+            and not runs_on(h, doc)
         ]
 
-    def _negative(self, confidence: float, hits: Sequence[Hit]) -> Classification:
+    def _negative(self, doc: Document, confidence: float, hits: Sequence[Hit]) -> Classification:
         names: tuple[str, ...] = ()
         if self.files.product_scope == "all":
-            named = self._products(hits)
+            named = self._products(doc, hits)
             names = _unique(h.text for h in sorted(named, key=_reading_order))
         return Classification(False, confidence, None, (), names, (), self.model_version)
 
@@ -241,9 +244,9 @@ class TrainedClassifier:
         is_comment = doc.context is not None
         confidence = self._confidence(doc, hits, cats)
         if confidence < self.threshold:
-            return self._negative(confidence, hits)
+            return self._negative(doc, confidence, hits)
         # The full pass: only for the posts the cheap pass lets through.
-        named = self._products(hits)
+        named = self._products(doc, hits)
         own = own_hits(hits, self.rules, is_comment=is_comment)
         x = feature_row(hits, cats, self.rules, is_comment=is_comment)
         intents = self._intents(x, own)

@@ -351,6 +351,23 @@ def _model_word(text: str, stopwords: frozenset[str], in_title: bool) -> bool:
     return not in_title and text[0].isupper() and len(text) > 1
 
 
+# What may follow a listed name that is part of a longer one: ".com", "-X", a version or model
+# ("2009", "4.1", "ASA", "GoPayment"), or in running text a capitalised word ("Media Player").
+_RUNS_ON = re.compile(r"[.\-]\w| +(?:v?\d|[A-Z]{2}|[A-Z]?[a-z]+[A-Z])")
+_RUNS_ON_TEXT = re.compile(r" +[A-Z][a-z]")
+
+
+def runs_on(hit: Hit, document: Document) -> bool:
+    """A product name that continues past the listed words ("MS Accounting 2009", "Elance.com",
+    "Cisco ASA"): the post names something more specific, so the listed part alone is not
+    what it names. Title Case titles only count versions, codes and inner capitals."""
+    source = (document.title or "") if hit.field == "title" else document.text
+    after = source[hit.end : hit.end + 24]
+    if _RUNS_ON.match(after):
+        return True
+    return hit.field == "text" and bool(_RUNS_ON_TEXT.match(after))
+
+
 def _reading_order(hit: Hit) -> tuple[bool, int]:
     return (hit.field != "title", hit.start)
 

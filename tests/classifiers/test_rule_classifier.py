@@ -9,6 +9,7 @@ import pytest
 from labeled_posts import as_document
 
 from classifiers import Classification, Document, RuleClassifier, RuleSet
+from classifiers.rules import runs_on
 
 
 def classify_one(classifier: RuleClassifier, record: dict[str, Any]) -> Classification:
@@ -185,3 +186,18 @@ def test_product_names_reach_as_far_as_the_setting_says(rules: RuleSet) -> None:
     assert found["none"] == ["Dell", "Windows Server"]
     assert found["models"] == ["Dell", "Windows Server 2008 R2"]  # "PowerVault" has no digit
     assert found["full"] == ["Dell PowerVault DP600 Storage", "Windows Server 2008 R2"]
+
+
+def test_a_listed_name_that_runs_on_is_not_the_name_the_post_writes(rules: RuleSet) -> None:
+    doc = Document(
+        "1",
+        "We run Cisco 2950 switches, MS Accounting 2009 and Jira; Windows Media Player crashes.",
+        "Moving off Cisco",
+    )
+    hits = next(RuleClassifier(rules, name_extension="none").find_hits([doc]))
+    products = {(h.text, h.field): runs_on(h, doc) for h in hits if h.kind == "product"}
+    assert products[("Cisco", "text")] is True  # a model number follows
+    assert products[("MS Accounting", "text")] is True  # a version follows
+    assert products[("Windows", "text")] is True  # "Windows Media Player"
+    assert products[("Jira", "text")] is False
+    assert products[("Cisco", "title")] is False  # nothing follows it in the title

@@ -65,7 +65,7 @@ def test_dev_set_quality_stays_above_the_floor(
     trained: TrainedClassifier, dev: list[dict[str, Any]]
 ) -> None:
     # Floors a little under what the packaged model measured on dev (nothing was tuned on
-    # dev): is_signal P 0.477 R 0.500, stage accuracy 0.857, products P 0.772.
+    # dev): is_signal P 0.500 R 0.476, stage accuracy 0.900, products P 0.897.
     predicted = [
         c.to_contract(r["id"])
         for r, c in zip(dev, trained.classify(as_document(r) for r in dev), strict=True)
@@ -75,7 +75,7 @@ def test_dev_set_quality_stays_above_the_floor(
     assert report.signal.recall >= 0.40, report.to_text()
     assert report.stage_accuracy is not None
     assert report.stage_accuracy >= 0.80, report.to_text()
-    assert report.products.precision >= 0.72, report.to_text()
+    assert report.products.precision >= 0.80, report.to_text()
 
 
 def test_a_comment_borrows_work_context_from_its_thread(trained: TrainedClassifier) -> None:
