@@ -7,11 +7,15 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from signals.app import AppContext
-from signals.config import MAIN_FILE, SourceConfig, bundled_config_dir, load_settings
+from signals.config import MAIN_FILE, Settings, SourceConfig, bundled_config_dir, load_settings
 from signals.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sources import FetchResult, HttpClient
 
 
 def _config(context: AppContext, name: str) -> SourceConfig:
@@ -138,32 +142,56 @@ def add_command(
     test: bool,
     allow_hosts: Sequence[str],
 ) -> None:
+    settings = dict(_setting(pair) for pair in pairs)
+    if test:
+        with context.http(allow_hosts) as http:
+            path, result = add_source(context.settings, name, kind, settings, interval, http)
+    else:
+        path, result = add_source(context.settings, name, kind, settings, interval, None)
+    if result is not None:
+        _print_sample(name, result.posts, result.warnings)
+    print(f"added {name!r} ({kind}) to {path}")
+
+
+def add_source(
+    current: Settings,
+    name: str,
+    kind: str,
+    settings: dict[str, Any],
+    interval: float | None,
+    http: HttpClient | None,
+) -> tuple[Path, FetchResult | None]:
+    """Validate a source, fetch it once (unless http is None), append it to signals.toml.
+
+    Comments in the file are kept (tomlkit); the file is written only when the result loads.
+    Used by `signals sources add` and by the web app's sources page.
+    """
     import tomlkit
 
     from sources import Cursor, SourceError, build_source
 
-    directory = context.settings.directory
+    directory = current.directory
     if directory.resolve() == bundled_config_dir().resolve():
         raise ConfigError(
             "the bundled configuration cannot be changed; run `signals init` first "
             "or point --config at your configuration directory"
         )
-    if any(s.name == name for s in context.settings.sources):
+    if not name.strip():
+        raise ConfigError("a source needs a name, e.g. r/sysadmin")
+    if any(s.name == name for s in current.sources):
         raise ConfigError(f"a source named {name!r} exists already; choose another name")
-    settings = dict(_setting(pair) for pair in pairs)
     try:
         adapter = build_source(kind, settings, where=f"source {name!r}")
     except SourceError as exc:
         raise ConfigError(str(exc)) from None
-    if test:
+    result = None
+    if http is not None:
         try:
-            with context.http(allow_hosts) as http:
-                result = adapter.fetch(http, Cursor())
+            result = adapter.fetch(http, Cursor())
         except SourceError as exc:
             raise ConfigError(
                 f"test fetch failed, {name!r} not added: {exc} (use --no-test to add it anyway)"
             ) from None
-        _print_sample(name, result.posts, result.warnings)
     path = directory / MAIN_FILE
     document = tomlkit.parse(path.read_text(encoding="utf-8"))
     entry = tomlkit.table()
@@ -178,12 +206,16 @@ def add_command(
     text = tomlkit.dumps(document)
     _check_loads(text)  # never write a file the next command cannot read
     path.write_text(text, encoding="utf-8")
-    print(f"added {name!r} ({kind}) to {path}")
+    return path, result
+
+
+def parse_settings(lines: str) -> dict[str, Any]:
+    """KEY=VALUE lines (values are TOML, a bare word is a string) as a settings dict."""
+    return dict(_setting(line) for line in lines.splitlines() if line.strip())
 
 
 def _check_loads(text: str) -> None:
     import tempfile
-    from pathlib import Path
 
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / MAIN_FILE).write_text(text, encoding="utf-8")
