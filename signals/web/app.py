@@ -129,7 +129,14 @@ def create_app(
 ) -> FastAPI:
     """The web app and the read API (/api, OpenAPI at /docs) over a migrated store."""
     from signals.api import read as read_api
-    from signals.web import routes_auth, routes_inbox, routes_people, routes_review, routes_site
+    from signals.web import (
+        routes_alerts,
+        routes_auth,
+        routes_inbox,
+        routes_people,
+        routes_review,
+        routes_site,
+    )
 
     app = FastAPI(
         title="buying-signals",
@@ -158,7 +165,14 @@ def create_app(
 
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (routes_auth, routes_review, routes_inbox, routes_people, routes_site):
+    for module in (
+        routes_auth,
+        routes_review,
+        routes_inbox,
+        routes_people,
+        routes_site,
+        routes_alerts,
+    ):
         app.include_router(module.router)
 
     # The read API: bearer tokens, GET only, so the pages' login and CSRF checks never apply.
