@@ -194,3 +194,17 @@ def test_dashboard_figures_on_sqlite_and_postgresql(engine: Engine) -> None:
         ("hn", 0, 1),
         ("r/sysadmin", 2, 0),
     ]
+
+
+def test_precision_counts_only_the_latest_decision_per_post(as_user: Login, seeded: Seeded) -> None:
+    mara = as_user("mara")
+    for decision in ("accept", "reject", "accept", "reject"):
+        data = {"decision": decision, "csrf_token": mara.csrf}
+        mara.post(f"/review/{seeded.signal_ids[0]}/decision", data=data)
+    tree = lxml.html.fromstring(mara.get("/dashboard").text)
+    rows = [
+        [td.text_content() for td in tr.xpath("td")]
+        for tr in tree.xpath("//table[contains(@class,'precision')]/tbody/tr")
+    ]
+    assert len(rows) == 1
+    assert rows[0][1:] == ["0", "1", "0%"]
