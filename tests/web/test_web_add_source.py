@@ -77,3 +77,14 @@ def test_only_an_admin_adds_sources(server: LiveServer, as_user: Login, tmp_path
     assert (directory / "signals.toml").read_text(encoding="utf-8") == CONFIG
     assert "Add a source" not in as_user("mara").get("/sources").text
     assert "Add a source" in as_user("ada").get("/sources").text
+
+
+def test_adding_a_source_needs_the_csrf_token(
+    server: LiveServer, as_user: Login, tmp_path: Path
+) -> None:
+    directory = _config(server, tmp_path)
+    response = as_user("ada").post(
+        "/sources/add", data={"name": "x", "kind": "rss", "settings": "url=https://e.test/f"}
+    )
+    assert response.status_code == 403
+    assert (directory / "signals.toml").read_text(encoding="utf-8") == CONFIG
