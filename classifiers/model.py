@@ -30,7 +30,13 @@ from classifiers.base import INTENTS, STAGES, Classification, Document, Evidence
 from classifiers.combiner import LogisticModel, Platt
 from classifiers.config import RuleSet
 from classifiers.errors import ModelError
-from classifiers.rules import NAME_EXTENSIONS, RuleClassifier, runs_on
+from classifiers.rules import (
+    NAME_EXTENSIONS,
+    RuleClassifier,
+    reading_order,
+    runs_on,
+    unique_names,
+)
 from classifiers.scoring import Hit, features, own_hits, stage_vote
 
 FORMAT = 1
@@ -235,7 +241,7 @@ class TrainedClassifier:
         names: tuple[str, ...] = ()
         if self.files.product_scope == "all":
             named = self._products(doc, hits)
-            names = _unique(h.text for h in sorted(named, key=_reading_order))
+            names = unique_names(h.text for h in sorted(named, key=reading_order))
         return Classification(False, confidence, None, (), names, (), self.model_version)
 
     def _classify(
@@ -251,14 +257,14 @@ class TrainedClassifier:
         x = feature_row(hits, cats, self.rules, is_comment=is_comment)
         intents = self._intents(x, own)
         cues = [h for h in own if h.kind != "product"]
-        evidence = _dedupe(h.evidence() for h in sorted([*cues, *named], key=_reading_order))
+        evidence = _dedupe(h.evidence() for h in sorted([*cues, *named], key=reading_order))
         evidence += self._token_evidence(doc.text, evidence)
         return Classification(
             is_signal=True,
             confidence=confidence,
             stage=stage_vote(hits, self.rules, is_comment=is_comment),
             intents=intents,
-            products=_unique(h.text for h in sorted(named, key=_reading_order)),
+            products=unique_names(h.text for h in sorted(named, key=reading_order)),
             evidence=tuple(evidence),
             model_version=self.model_version,
         )
@@ -302,17 +308,6 @@ def _dedupe(evidence: Iterable[Evidence]) -> list[Evidence]:
             seen.add((e.rule, e.field))
             out.append(e)
     return out
-
-
-def _reading_order(hit: Hit) -> tuple[bool, int]:
-    return (hit.field != "title", hit.start)
-
-
-def _unique(names: Iterable[str]) -> tuple[str, ...]:
-    first: dict[str, str] = {}
-    for name in names:
-        first.setdefault(name.lower(), name)
-    return tuple(first.values())
 
 
 def _logit(p: float) -> float:

@@ -266,10 +266,10 @@ class RuleClassifier:
             # Slot guesses are trusted only in signals; elsewhere "DSLR vs Camcorder" would
             # report two non-products.
             products = [h for h in products if h.rule != "product:unlisted"]
-        products.sort(key=_reading_order)
+        products.sort(key=reading_order)
         seen: set[tuple[str, str]] = set()
         evidence = []
-        for h in sorted([*decision.counted, *products], key=_reading_order):
+        for h in sorted([*decision.counted, *products], key=reading_order):
             if (h.rule, h.field) not in seen:  # one "product:Jira" per field is enough
                 seen.add((h.rule, h.field))
                 evidence.append(h.evidence())
@@ -278,7 +278,7 @@ class RuleClassifier:
             confidence=decision.confidence,
             stage=decision.stage,
             intents=decision.intents,
-            products=_unique(h.text for h in products),
+            products=unique_names(h.text for h in products),
             evidence=tuple(evidence),
             model_version=self.model_version,
         )
@@ -368,11 +368,11 @@ def runs_on(hit: Hit, document: Document) -> bool:
     return hit.field == "text" and bool(_RUNS_ON_TEXT.match(after))
 
 
-def _reading_order(hit: Hit) -> tuple[bool, int]:
+def reading_order(hit: Hit) -> tuple[bool, int]:
     return (hit.field != "title", hit.start)
 
 
-def _unique(names: Iterable[str]) -> tuple[str, ...]:
+def unique_names(names: Iterable[str]) -> tuple[str, ...]:
     first: dict[str, str] = {}
     for name in names:
         first.setdefault(name.lower(), name)

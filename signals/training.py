@@ -61,15 +61,9 @@ def text_key(title: str | None, text: str) -> str:
 
 
 def review_records(engine: Engine) -> list[dict[str, Any]]:
-    """The latest review decision of each reviewed post, as a labelled record.
+    """The latest review decision of each reviewed post (the review screen's), as a record."""
+    from sqlalchemy import text
 
-    The table belongs to the review screen; it is read by name (SQL Core), so training works
-    on a store whether or not that feature is installed: no table, no records.
-    """
-    from sqlalchemy import inspect, text
-
-    if not inspect(engine).has_table("review_decisions"):
-        return []
     query = text(
         """
         SELECT d.post_id, d.decision, d.is_signal, d.stage, d.intents, d.products,
