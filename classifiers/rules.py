@@ -27,6 +27,12 @@ _SUFFIX = re.compile(
 _INFIX = re.compile(r"""[/\\,;!?()\[\]"“”*|=]|:(?!//)|--+|—|–|(?<=[a-z])\.(?=[A-Z])|\.\.+""")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _DOMAIN = re.compile(r"[\w-]+\.(?:com|io|net|org|co)")
+# "Google Apps for Business", "vSphere 5.1 for Desktop": an edition is part of the name as
+# written (the annotators copy it); "Chrome for Windows" is not (platforms stay out).
+_EDITIONS = frozenset(
+    "business enterprise desktop organizations organisations education government nonprofits "
+    "teams work".split()
+)
 NAME_EXTENSIONS = ("full", "models", "none")  # how far a product name reaches (_written_end)
 _CONTEXT_CACHE = 1024  # thread openers whose boosts are remembered
 _SEP = "\n\n"  # between title and text: a space token, so no cue spans both
@@ -230,9 +236,10 @@ class RuleClassifier:
 
         `name_extension`: "full" takes versions, model codes and capitalised words; "models"
         only versions and codes with digits ("Windows 7", "DL185"); "none" keeps the listed name.
+        All three take an edition that follows ("for Business").
         """
         if self.name_extension == "none":
-            return end
+            return self._edition_end(doc, end)
         plain_words = self.name_extension == "full"
         limit = min(end + 3, len(doc))
         while end < limit and doc[end - 1].whitespace_:
@@ -245,6 +252,20 @@ class RuleClassifier:
             ):
                 break
             end += 1
+        return self._edition_end(doc, end)
+
+    @staticmethod
+    def _edition_end(doc: Doc, end: int) -> int:
+        """Past "for Business" when an edition name follows: "Google Apps for Business"."""
+        if (
+            end + 1 < len(doc)
+            and doc[end].lower_ == "for"
+            and doc[end + 1].text[:1].isupper()
+            and doc[end + 1].lower_ in _EDITIONS
+            and doc[end - 1].whitespace_
+            and doc[end].whitespace_
+        ):
+            return end + 2
         return end
 
     def _slot_names(

@@ -188,6 +188,14 @@ def test_product_names_reach_as_far_as_the_setting_says(rules: RuleSet) -> None:
     assert found["full"] == ["Dell PowerVault DP600 Storage", "Windows Server 2008 R2"]
 
 
+def test_an_edition_stays_with_the_name_but_a_platform_does_not(rules: RuleSet) -> None:
+    doc = Document("1", "We moved to Google Apps for Business; Outlook for Windows stays.")
+    for extension in ("full", "models", "none"):
+        hits = next(RuleClassifier(rules, name_extension=extension).find_hits([doc]))
+        names = sorted(h.text for h in hits if h.kind == "product")
+        assert names == ["Google Apps for Business", "Outlook", "Windows"], extension
+
+
 def test_a_listed_name_that_runs_on_is_not_the_name_the_post_writes(rules: RuleSet) -> None:
     doc = Document(
         "1",
