@@ -79,7 +79,9 @@ class OrgHint:
 class OrgHintExtractor:
     """Finds organisation hints in post texts with spaCy token patterns."""
 
-    def __init__(self, tools: Iterable[str] = ()) -> None:
+    def __init__(self, tools: Iterable[str] = (), gate: bool = True) -> None:
+        """`gate=False` runs the tokenizer and matcher on every text (the gate only skips
+        texts that cannot match; tests compare both)."""
         import spacy
         from spacy.matcher import Matcher
 
@@ -159,6 +161,8 @@ class OrgHintExtractor:
             [_in("our", "my"), role, _in("asked", "wants", "told", "tasked")],
         ])  # fmt: skip
         self._matcher = matcher
+        patterns = [p for label in LABELS for p in matcher.get(label)[1]]
+        self._gate = _Gate(patterns, self._nlp.vocab) if gate else None
 
     def extract(self, text: str) -> tuple[OrgHint, ...]:
         """The hints in one text, in order, one per attribute and value."""
@@ -166,13 +170,22 @@ class OrgHintExtractor:
 
     def extract_many(self, texts: Iterable[str]) -> Iterable[tuple[OrgHint, ...]]:
         """The hints of each text, in input order."""
-        for doc in self._nlp.pipe(texts):
-            hints: dict[tuple[str, str], OrgHint] = {}
-            for match_id, start, end in self._matcher(doc):
-                label = self._nlp.vocab.strings[match_id]
-                for hint in self._hints(label, doc, start, end):
-                    hints.setdefault((hint.attribute, hint.value.lower()), hint)
-            yield tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
+        texts = list(texts)
+        gate = self._gate
+        maybe = [gate is None or gate.text(t.lower()) for t in texts]
+        docs = self._nlp.pipe(t for t, m in zip(texts, maybe, strict=True) if m)
+        for candidate in maybe:
+            yield self._doc_hints(next(docs)) if candidate else ()
+
+    def _doc_hints(self, doc: Any) -> tuple[OrgHint, ...]:
+        if self._gate is not None and not self._gate.doc(doc):
+            return ()
+        hints: dict[tuple[str, str], OrgHint] = {}
+        for match_id, start, end in self._matcher(doc):
+            label = self._nlp.vocab.strings[match_id]
+            for hint in self._hints(label, doc, start, end):
+                hints.setdefault((hint.attribute, hint.value.lower()), hint)
+        return tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
 
     def _hints(self, label: str, doc: Any, start: int, end: int) -> list[OrgHint]:
         span = doc[start:end]
@@ -250,6 +263,49 @@ class OrgHintExtractor:
             return None, index
         name = " ".join(words)
         return self._tools.get(name.lower(), name), i
+
+
+LABELS = ("size", "team_of", "industry", "use", "replace", "self_role", "sponsor")
+
+
+class _Gate:
+    """Whether a text or doc can match any pattern at all: most posts cannot, and skipping
+    them saves the tokenizer and the matcher (about two thirds of a signal's merge cost).
+
+    A pattern needs one word of each of its required token sets (tokens without an optional
+    OP, matched on LOWER). A token's lower form is a substring of the lowered text, so a text
+    lacking every word of some set cannot match; on a doc the check is on its tokens exactly.
+    Tokens matched on other attributes (numbers, ORTH, wildcards) are not checked: the gate
+    only ever lets through more than the matcher finds, never less.
+    """
+
+    def __init__(self, patterns: list[list[dict[str, Any]]], vocab: Any) -> None:
+        self._words = [_required(p) for p in patterns]
+        strings = vocab.strings
+        self._hashes = [[{strings.add(w) for w in ws} for ws in need] for need in self._words]
+
+    def text(self, lowered: str) -> bool:
+        return any(all(any(w in lowered for w in ws) for ws in need) for need in self._words)
+
+    def doc(self, doc: Any) -> bool:
+        from spacy.attrs import LOWER
+
+        present = set(doc.to_array(LOWER).tolist())
+        return any(all(not ws.isdisjoint(present) for ws in need) for need in self._hashes)
+
+
+def _required(pattern: list[dict[str, Any]]) -> list[frozenset[str]]:
+    """The word sets a match of the pattern takes one token from each of."""
+    need = []
+    for token in pattern:
+        if token.get("OP", "1") not in ("1", "+"):
+            continue
+        lower = token.get("LOWER")
+        if isinstance(lower, str):
+            need.append(frozenset([lower]))
+        elif isinstance(lower, dict) and set(lower) == {"IN"}:
+            need.append(frozenset(lower["IN"]))
+    return need
 
 
 def _number(text: str) -> str | None:

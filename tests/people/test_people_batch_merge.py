@@ -20,8 +20,10 @@ from sqlmodel import col
 
 from classifiers import Classification
 from classifiers.base import Evidence
+from classifiers.org_hints import OrgHintExtractor
 from signals.identity import Author
 from signals.people import clock
+from signals.people import config as people_config
 from signals.people.ingest import merge_signals
 from signals.store import models as db
 from signals.store.models_people import (
@@ -32,6 +34,7 @@ from signals.store.models_people import (
     StageChange,
     Task,
 )
+from tests.conftest import ROOT
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -222,3 +225,18 @@ def test_a_batch_merges_as_its_signals_one_at_a_time(engine: Engine, other_engin
     # ana's two purchase_ready signals of one day share its cap (40 x 0.95 + 40 x 0.9 > 60).
     ana_score = next(s for s in batch["scores"] if s[0] == ana)
     assert ana_score[4]["purchase_ready"] < 60.0
+
+
+def test_org_hint_gate_skips_only_texts_without_hints() -> None:
+    """The gate before the tokenizer and matcher changes no hint on the real labelled posts."""
+    texts = []
+    for path in sorted((ROOT / "data" / "labeled").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            post = json.loads(line)
+            texts.append("\n".join(filter(None, (post.get("title"), post["text"]))))
+    tools = tuple(sorted(people_config.active().product_categories))
+    gated = list(OrgHintExtractor(tools).extract_many(texts))
+    everything = list(OrgHintExtractor(tools, gate=False).extract_many(texts))
+    assert len(texts) > 1000
+    assert sum(1 for hints in everything if hints) > 50
+    assert gated == everything
