@@ -8,8 +8,9 @@ patterns over a blank English pipeline, so no model is downloaded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 ATTRIBUTES = (
@@ -79,7 +80,9 @@ class OrgHint:
 class OrgHintExtractor:
     """Finds organisation hints in post texts with spaCy token patterns."""
 
-    def __init__(self, tools: Iterable[str] = ()) -> None:
+    def __init__(self, tools: Iterable[str] = (), gate: bool = True) -> None:
+        """`gate=False` runs the tokenizer and matcher on every text (the gate only skips
+        texts that cannot match; tests compare both)."""
         import spacy
         from spacy.matcher import Matcher
 
@@ -159,6 +162,8 @@ class OrgHintExtractor:
             [_in("our", "my"), role, _in("asked", "wants", "told", "tasked")],
         ])  # fmt: skip
         self._matcher = matcher
+        patterns = [p for label in LABELS for p in matcher.get(label)[1]]
+        self._gate = _Gate(patterns, self._nlp) if gate else None
 
     def extract(self, text: str) -> tuple[OrgHint, ...]:
         """The hints in one text, in order, one per attribute and value."""
@@ -166,13 +171,31 @@ class OrgHintExtractor:
 
     def extract_many(self, texts: Iterable[str]) -> Iterable[tuple[OrgHint, ...]]:
         """The hints of each text, in input order."""
-        for doc in self._nlp.pipe(texts):
+        gate = self._gate
+        if gate is None:
+            for doc in self._nlp.pipe(texts):
+                yield self._doc_hints(doc, {})
+            return
+        for text in texts:
             hints: dict[tuple[str, str], OrgHint] = {}
-            for match_id, start, end in self._matcher(doc):
-                label = self._nlp.vocab.strings[match_id]
-                for hint in self._hints(label, doc, start, end):
-                    hints.setdefault((hint.attribute, hint.value.lower()), hint)
+            for start, end in gate.windows(text):
+                window = self._nlp.make_doc(text[start:end])
+                if gate.doc(window):
+                    self._doc_hints(window, hints, start)
             yield tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
+
+    def _doc_hints(
+        self, doc: Any, hints: dict[tuple[str, str], OrgHint], offset: int = 0
+    ) -> tuple[OrgHint, ...]:
+        """The doc's hints added to `hints` (first per attribute and value wins), with char
+        offsets moved by `offset` (where the doc starts in the text); all of them, sorted."""
+        for match_id, start, end in self._matcher(doc):
+            label = self._nlp.vocab.strings[match_id]
+            for hint in self._hints(label, doc, start, end):
+                if offset:
+                    hint = replace(hint, start=hint.start + offset, end=hint.end + offset)
+                hints.setdefault((hint.attribute, hint.value.lower()), hint)
+        return tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
 
     def _hints(self, label: str, doc: Any, start: int, end: int) -> list[OrgHint]:
         span = doc[start:end]
@@ -250,6 +273,159 @@ class OrgHintExtractor:
             return None, index
         name = " ".join(words)
         return self._tools.get(name.lower(), name), i
+
+
+LABELS = ("size", "team_of", "industry", "use", "replace", "self_role", "sponsor")
+
+
+class _Gate:
+    """Whether a text or doc can match any pattern at all: most posts cannot, and skipping
+    them saves the tokenizer and the matcher (most of a signal's merge cost).
+
+    A pattern needs one word of each of its required token sets (tokens without an optional
+    OP, matched on LOWER), and consecutive required tokens are consecutive in the text with at
+    most one space between them (other whitespace is a token of its own). A token's lower
+    form is a substring of the lowered text, and a token starts after a non-letter unless a
+    tokenizer exception splits a word ("cannot", "dont"): so a text with no run of a pattern's
+    words in that shape cannot match it. On a doc the word check is on its tokens exactly.
+    Tokens matched on other attributes (numbers, ORTH, wildcards) are not checked: the gate
+    only ever lets through more than the matcher finds, never less.
+    """
+
+    def __init__(self, patterns: list[list[dict[str, Any]]], nlp: Any) -> None:
+        inside = _inside_words(nlp)
+        self._runs = [[_run_regex(run, inside) for run in _runs(p)] for p in patterns]
+        # A cheap first test per run: some word of it is in the text at all.
+        self._words = [[tuple(set().union(*run)) for run in _runs(p)] for p in patterns]
+        strings = nlp.vocab.strings
+        self._hashes = [
+            [{strings.add(w) for w in ws} for run in _runs(p) for ws in run] for p in patterns
+        ]
+
+    def text(self, lowered: str) -> bool:
+        return bool(self._possible(lowered))
+
+    def _possible(self, lowered: str) -> list[list[re.Pattern[str]]]:
+        """The run regexes of the patterns the text may match."""
+        found = []
+        for runs, words in zip(self._runs, self._words, strict=True):
+            if all(any(w in lowered for w in ws) for ws in words) and all(
+                r.search(lowered) for r in runs
+            ):
+                found.append(runs)
+        return found
+
+    def windows(self, text: str) -> list[tuple[int, int]]:
+        """Character ranges of text that hold every match, each with its context.
+
+        A match holds an occurrence of its pattern's first run, and the tokenizer splits on
+        whitespace first, so the text around each such occurrence, cut at whitespace
+        `_PAD` words either side, tokenizes exactly as it does in the whole text. Ranges
+        that meet are joined. The whole text when lowering changes its length.
+        """
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            return [(0, len(text))] if self.text(lowered) else []
+        found: list[tuple[int, int]] = []
+        for runs in self._possible(lowered):
+            for hit in runs[0].finditer(lowered):
+                found.append(_around(text, hit.start(), hit.end()))
+        joined: list[tuple[int, int]] = []
+        for start, end in sorted(found):
+            if joined and start <= joined[-1][1]:
+                joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+            else:
+                joined.append((start, end))
+        return joined
+
+    def doc(self, doc: Any) -> bool:
+        from spacy.attrs import LOWER
+
+        present = set(doc.to_array(LOWER).tolist())
+        return any(all(not ws.isdisjoint(present) for ws in need) for need in self._hashes)
+
+
+# Words of context kept either side of a run: longer than any pattern and what _hints reads
+# around a match (a token before, a title or product name of up to four after).
+_PAD = 16
+
+
+def _around(text: str, start: int, end: int) -> tuple[int, int]:
+    """From the start of the _PAD-th word before start to the end of the _PAD-th after end."""
+    left = start
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    for _ in range(_PAD):
+        k = left
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
+        if k == 0:
+            break
+        while k > 0 and not text[k - 1].isspace():
+            k -= 1
+        left = k
+    right = end
+    while right < len(text) and not text[right].isspace():
+        right += 1
+    for _ in range(_PAD):
+        k = right
+        while k < len(text) and text[k].isspace():
+            k += 1
+        if k == len(text):
+            break
+        while k < len(text) and not text[k].isspace():
+            k += 1
+        right = k
+    return left, right
+
+
+def _runs(pattern: list[dict[str, Any]]) -> list[list[frozenset[str]]]:
+    """The pattern's runs of consecutive required tokens, as the word sets each takes."""
+    runs: list[list[frozenset[str]]] = [[]]
+    for token in pattern:
+        lower = token.get("LOWER")
+        words = None
+        if isinstance(lower, str):
+            words = frozenset([lower])
+        elif isinstance(lower, dict) and set(lower) == {"IN"}:
+            words = frozenset(lower["IN"])
+        if token.get("OP", "1") == "1" and words is not None:
+            runs[-1].append(words)
+        elif runs[-1]:
+            runs.append([])  # an optional or unchecked token: the next run is not adjacent
+    return [run for run in runs if run]
+
+
+def _run_regex(run: list[frozenset[str]], inside: set[str]) -> re.Pattern[str]:
+    """Lowered text of the run's tokens: one space at most between them, and the first one
+    after a non-letter unless a tokenizer exception can start it inside a word."""
+
+    def alternatives(words: Iterable[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+    first = run[0]
+    heads = []
+    if first - inside:
+        heads.append(f"(?<![^\\W\\d_])(?:{alternatives(first - inside)})")
+    if first & inside:
+        heads.append(f"(?:{alternatives(first & inside)})")
+    rest = "".join(f" ?(?:{alternatives(words)})" for words in run[1:])
+    return re.compile(f"(?:{'|'.join(heads)}){rest}")
+
+
+def _inside_words(nlp: Any) -> set[str]:
+    """Lowered pieces the tokenizer's exceptions split off after a letter ("cannot": "not")."""
+    from spacy.attrs import ORTH
+
+    found = set()
+    for key, pieces in nlp.tokenizer.rules.items():
+        at = 0
+        for piece in pieces:
+            orth = piece.get(ORTH, piece.get("ORTH", ""))
+            if at and key[at - 1].isalpha():
+                found.add(orth.lower())
+            at += len(orth)
+    return found
 
 
 def _number(text: str) -> str | None:

@@ -18,9 +18,9 @@ from signals.people import (
     clock,
     erasure,
     identities,
+    incremental,
     plays,
     publish,
-    scoring,
     segment,
 )
 from signals.people import config as people_config
@@ -28,7 +28,7 @@ from signals.store import models as db
 from signals.store.bulk import insert_ignoring_duplicates
 from signals.store.columns import utcnow
 from signals.store.models import table
-from signals.store.models_people import AccountActivity, InferredAttribute
+from signals.store.models_people import AccountActivity, ContactScore, InferredAttribute
 
 if TYPE_CHECKING:
     from classifiers import Classification
@@ -91,24 +91,43 @@ def merge_signals(
     """Activities for new signals on their authors' contacts, then hints, scores, plays, events.
 
     Authors on the forget list get nothing. A signal with no author that is posted on, or
-    names, a known account's domain becomes an activity of that account. Returns the number
-    of new (contact) activities.
+    names, a known account's domain becomes an activity of that account. The batch is read
+    and written in bulk and folded in post order (`incremental.apply_activities`): the
+    outcome is the one of merging the posts one at a time. Returns the number of new
+    (contact) activities.
     """
     config = people_config.active()
     now = clock.now()
-    _merge_company_signals(session, unauthored, signal_ids, config, now)
+    with publish.collected(session):  # every event of the batch in one insert, in order
+        _merge_company_signals(session, unauthored, signal_ids, config, now)
+        return _merge_authored(session, authored, signal_ids, config, now)
+
+
+def _merge_authored(
+    session: Session,
+    authored: Sequence[tuple[db.Post, Classification, Author]],
+    signal_ids: dict[int, int],
+    config: people_config.ScoringConfig,
+    now: datetime,
+) -> int:
     forgotten = erasure.forgotten_check(session)
-    authored = [(p, c, a) for p, c, a in authored if not forgotten(a.platform, a.handle)]
+    authored = sorted(
+        ((p, c, a) for p, c, a in authored if not forgotten(a.platform, a.handle)),
+        key=lambda item: item[0].id or 0,
+    )  # post order: activities, hints and contacts get their ids as one at a time would
     known = _known_identities(session, [a for _, _, a in authored])
     found = resolve_identities(session, (a for _, _, a in authored))
     identities.propose_same_handles(session, [i for key, i in found.items() if key not in known])
     answers_us = _replies_to_us(session, [p for p, _, _ in authored], config)
+    # Held here so the identity map keeps them: live() and the hints below look them up.
+    contacts = _contacts(session, {i.contact_id for i in found.values()})
     rows: list[dict[str, Any]] = []
     for post, classification, author in authored:
         assert post.id is not None
         identity = found[(author.platform, author.handle)]
         kind = activity_kind(classification, post, config, post.id in answers_us)
         contact = identities.live(session, identity.contact_id)
+        contacts[contact.id or 0] = contact
         rows.append(
             {
                 "contact_id": contact.id,
@@ -131,19 +150,28 @@ def merge_signals(
         returning=("id", "post_id"),
     )
     by_post = {post.id: (post, c) for post, c, _ in authored}
-    hinted = _store_hints(
-        session, [(by_post[pid][0], cid) for pid, cid in _contacts_of(session, inserted)], config
+    new_posts = {post_id for _, post_id in inserted}
+    _store_hints(
+        session,
+        [(r["post_id"], contacts[r["contact_id"]]) for r in rows if r["post_id"] in new_posts],
+        by_post,
+        config,
     )
-    for activity_id, post_id in sorted(inserted, key=lambda row: row[1]):
-        post, classification = by_post[post_id]
-        activity = session.get_one(db.Activity, activity_id)
-        refit = activity.contact_id in hinted  # new hints may change fit; else it stands
-        score = scoring.apply_activity(session, activity_id, now, refit=refit)
-        contact = session.get_one(db.Contact, activity.contact_id)
+
+    def publish_and_play(activity: db.Activity, score: ContactScore, contact: db.Contact) -> None:
+        post, classification = by_post[activity.post_id]
         quote = next((e.text for e in classification.evidence), None)
         publish.publish(session, [segment.track(activity, post, score, contact, quote)])
         plays.run_plays(session, contact, activity, score, config, now)
+
+    activity_ids = [activity_id for activity_id, _ in inserted]
+    incremental.apply_activities(session, activity_ids, now, on_applied=publish_and_play)
     return len(inserted)
+
+
+def _contacts(session: Session, ids: set[int]) -> dict[int, db.Contact]:
+    statement = select(db.Contact).where(col(db.Contact.id).in_(sorted(ids)))
+    return {contact.id or 0: contact for contact in session.scalars(statement)}
 
 
 def _known_identities(session: Session, authors: Sequence[Author]) -> set[tuple[str, str]]:
@@ -156,34 +184,24 @@ def _known_identities(session: Session, authors: Sequence[Author]) -> set[tuple[
     return {(p, h) for p, h in session.execute(statement)}
 
 
-def _contacts_of(session: Session, inserted: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
-    ids = [row[0] for row in inserted]
-    if not ids:
-        return []
-    statement = select(col(db.Activity.post_id), col(db.Activity.contact_id)).where(
-        col(db.Activity.id).in_(ids)
-    )
-    return [(p, c) for p, c in session.execute(statement)]
-
-
 def _store_hints(
-    session: Session, posts: Sequence[tuple[db.Post, int]], config: people_config.ScoringConfig
-) -> set[int]:
-    """Organisation hints of each post, on its contact (and its account); returns who got any."""
+    session: Session,
+    posts: Sequence[tuple[int, db.Contact]],
+    by_post: dict[int | None, tuple[db.Post, Classification]],
+    config: people_config.ScoringConfig,
+) -> None:
+    """Organisation hints of each post (in post order), on its contact and its account."""
     if not posts:
-        return set()
-    hinted = set()
+        return
     extractor = _extractor(tuple(sorted(config.product_categories)))
-    texts = ["\n".join(filter(None, (p.title, p.text))) for p, _ in posts]
-    for (post, contact_id), hints in zip(posts, extractor.extract_many(texts), strict=True):
-        contact = session.get_one(db.Contact, contact_id)
+    texts = ["\n".join(filter(None, (by_post[p][0].title, by_post[p][0].text))) for p, _ in posts]
+    for (post_id, contact), hints in zip(posts, extractor.extract_many(texts), strict=True):
         for hint in hints:
-            hinted.add(contact_id)
             session.add(
                 InferredAttribute(
-                    contact_id=contact_id,
+                    contact_id=contact.id,
                     account_id=contact.account_id,
-                    post_id=post.id,
+                    post_id=post_id,
                     attribute=hint.attribute,
                     value=hint.value,
                     evidence=hint.evidence,
@@ -191,7 +209,6 @@ def _store_hints(
                 )
             )
     session.flush()
-    return hinted
 
 
 def _merge_company_signals(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,12 +13,19 @@ from signals.store.columns import utcnow
 from signals.store.models import table
 from signals.store.models_people import PeopleEvent
 
+_PENDING = "people_events_pending"
+
 
 def publish(session: Session, events: Sequence[dict[str, Any]]) -> int:
     """Queue Segment-spec events once each (by messageId); returns how many were new.
 
-    Does not commit: the events go out with the change that caused them, or not at all.
+    Does not commit: the events go out with the change that caused them, or not at all. Inside
+    `collected(session)` the events wait in memory, in order, and 0 is returned.
     """
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        pending.extend(events)
+        return 0
     rows = [
         {
             "message_id": event["messageId"],
@@ -32,3 +40,22 @@ def publish(session: Session, events: Sequence[dict[str, Any]]) -> int:
         session, table(PeopleEvent), rows, ("message_id",), returning=("id",)
     )
     return len(inserted)
+
+
+@contextmanager
+def collected(session: Session) -> Iterator[None]:
+    """Events published inside go out in one insert at the end, in the order published.
+
+    The merge step folds a batch of activities one by one; their events keep that order
+    (ids) without an INSERT each. Nested use joins the outer collection.
+    """
+    if _PENDING in session.info:
+        yield
+        return
+    pending: list[dict[str, Any]] = []
+    session.info[_PENDING] = pending
+    try:
+        yield
+    finally:
+        del session.info[_PENDING]
+    publish(session, pending)

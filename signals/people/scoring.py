@@ -60,7 +60,8 @@ def band_for(points: float, thresholds: tuple[float, float, float]) -> int:
     return 4
 
 
-def _day(moment: datetime) -> datetime:
+def day_start(moment: datetime) -> datetime:
+    """The start (00:00 UTC) of the UTC day of a moment: daily caps count by it."""
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -111,8 +112,12 @@ def activity_rows(
     contact_ids: Sequence[int] | None,
     config: ScoringConfig,
     day: tuple[str, datetime] | None = None,
+    since: datetime | None = None,
 ) -> list[ActivityRow]:
-    """The activity log of some contacts (all when None), with each one's product categories."""
+    """The activity log of some contacts (all when None), with each one's product categories.
+
+    `day` keeps one (kind, UTC day) group; `since` the activities from that moment on.
+    """
     activity = db.Activity
     statement = select(
         col(activity.id),
@@ -130,6 +135,8 @@ def activity_rows(
         statement = statement.where(col(activity.kind) == kind)
         statement = statement.where(col(activity.occurred_at) >= start)
         statement = statement.where(col(activity.occurred_at) < start + timedelta(days=1))
+    if since is not None:
+        statement = statement.where(col(activity.occurred_at) >= since)
     rows = []
     for aid, contact_id, kind, weight, occurred_at, products, stage in session.execute(statement):
         categories = sorted(
@@ -157,10 +164,10 @@ def compute(
     contact = session.get_one(db.Contact, contact_id)
     scored = score_activities(activity_rows(session, [contact_id], config), as_of, config)
     fit = fit_for(session, contact, config)
-    return _score_row(contact_id, fit, scored, as_of, config), scored, fit
+    return score_row(contact_id, fit, scored, as_of, config), scored, fit
 
 
-def _score_row(
+def score_row(
     contact_id: int,
     fit: Fit,
     scored: Sequence[ScoredActivity],
@@ -211,8 +218,11 @@ _SCORE_FIELDS = (
 )
 
 
-def _store(session: Session, row: ContactScore) -> ContactScore:
-    existing = session.get(ContactScore, row.contact_id)
+def store_score(
+    session: Session, row: ContactScore, existing: ContactScore | None = None
+) -> ContactScore:
+    """Write row over the contact's stored score (looked up unless handed in), or add it."""
+    existing = existing or session.get(ContactScore, row.contact_id)
     if existing is None:
         session.add(row)
         return row
@@ -243,7 +253,7 @@ def refresh_contacts(
             accounts.add(contact.account_id)
             continue
         row, _scored, _fit = compute(session, contact_id, now, config)
-        stored = _store(session, row)
+        stored = store_score(session, row)
         stages.update_contact(session, contact, stored, now, config, reason)
         accounts.add(contact.account_id)
     session.flush()
@@ -257,26 +267,32 @@ def apply_activity(
 ) -> ContactScore:
     """Fold one new activity into its contact's stored score (incremental; < 10 ms target).
 
-    `refit=False` keeps the stored fit: an activity changes fit only through new hints.
+    `refit=False` keeps the stored fit: an activity changes fit only through new hints. A batch
+    of activities is `incremental.apply_activities`, which this is with a batch of one.
     """
-    from signals.people import account_scores, stages
+    from signals.people import incremental
 
-    config = people_config.active()
-    now = now or clock.now()
-    activity = session.get_one(db.Activity, activity_id)
-    contact = session.get_one(db.Contact, activity.contact_id)
-    stored = session.get(ContactScore, activity.contact_id)
-    if stored is None or stored.as_of > now:
-        refresh_contacts(session, [activity.contact_id], now, reason="new activity")
-        return session.get_one(ContactScore, activity.contact_id)
+    contact_id = session.get_one(db.Activity, activity_id).contact_id
+    return incremental.apply_activities(session, [activity_id], now, refit=refit)[contact_id]
+
+
+def fold(
+    stored: ContactScore,
+    activity_id: int,
+    day: Sequence[ActivityRow],
+    fit: Fit,
+    now: datetime,
+    config: ScoringConfig,
+) -> ContactScore:
+    """A stored score carried to now with one new activity folded in (nothing is written).
+
+    `day` is the activity's (kind, UTC day) group, itself included: the cap factor is shared,
+    so the whole day is recounted.
+    """
     by_kind = decayed(dict(stored.by_kind), stored.as_of, now, config)
     by_category = {
         c: decayed(dict(k), stored.as_of, now, config) for c, k in stored.by_category.items()
     }
-    # The activity's day group: its cap factor is shared, so the whole day is recounted.
-    day = activity_rows(
-        session, [activity.contact_id], config, (activity.kind, _day(activity.occurred_at))
-    )
     before = score_activities([r for r in day if r.id != activity_id], now, config)
     after = score_activities(day, now, config)
     for sign, items in ((-1.0, before), (1.0, after)):
@@ -285,12 +301,7 @@ def apply_activity(
             for category in item.activity.categories:
                 kinds = by_category.setdefault(category, {})
                 kinds[item.activity.kind] = kinds.get(item.activity.kind, 0.0) + sign * item.points
-    fit = fit_for(session, contact, config) if refit else Fit(stored.fit_points, stored.fit_grade)
-    row = _store(session, _row(activity.contact_id, fit, by_kind, by_category, now, config))
-    stages.update_contact(session, contact, row, now, config, "new activity", activity)
-    if contact.account_id is not None:
-        account_scores.refresh_account(session, contact.account_id, now, config)
-    return row
+    return _row(stored.contact_id, fit, by_kind, by_category, now, config)
 
 
 def rescore_all(session: Session, now: datetime | None = None, stages: bool = True) -> int:

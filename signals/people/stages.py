@@ -7,8 +7,9 @@ when decay has taken the points away. SAL, SQL, Won and Recycled are set by peop
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Final, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,8 @@ from signals.store.models_people import AccountActivity, StageChange
 LIFECYCLE = ("MAL", "MIL", "MQL", "SAL", "SQL", "Won", "Recycled")
 RESITD = ("recognize", "evaluate", "sample", "integrate", "test", "deploy")
 _AUTO = {"MAL": 0, "MIL": 1, "MQL": 2}
+# update_contact's default: the buyer stage is read from the activity log.
+FROM_LOG: Final = "(from the log)"
 
 
 def identified(contact: db.Contact) -> bool:
@@ -80,10 +83,13 @@ def update_contact(
     at: datetime,
     config: ScoringConfig,
     reason: str,
-    activity: db.Activity | None = None,
-    buyer: str | None = None,
+    buyer: str | None = FROM_LOG,
 ) -> None:
-    """Move a contact's lifecycle and buyer stage to what its score and recent signals say."""
+    """Move a contact's lifecycle and buyer stage to what its score and recent signals say.
+
+    `buyer` is the furthest stage of the contact's recent signals when the caller knows it
+    (None: none); by default it is read from the log.
+    """
     assert contact.id is not None
     current = contact.lifecycle_stage
     target = auto_lifecycle(contact, score, config)
@@ -97,7 +103,7 @@ def update_contact(
     if new is not None:
         contact.lifecycle_stage = new
         record(session, "lifecycle", current, new, why, at, contact_id=contact.id)
-    if buyer is None:  # not handed in by a bulk rescore: ask the log
+    if buyer == FROM_LOG:
         buyer = buyer_stage(session, [contact.id], at, config)
     if buyer is not None and buyer != contact.buyer_stage:
         old = contact.buyer_stage
@@ -140,11 +146,19 @@ def update_account(session: Session, account_id: int, at: datetime, config: Scor
         .where(col(AccountActivity.account_id) == account_id)
         .where(col(AccountActivity.occurred_at) > since, col(AccountActivity.occurred_at) <= at)
     )
-    found = [s for s in (stage, *own) if s in RESITD]
-    stage = max(found, key=RESITD.index) if found else None
+    move_account(session, account, (stage, *own), at)
+
+
+def move_account(
+    session: Session, account: db.Account, found: Iterable[str | None], at: datetime
+) -> None:
+    """Set an account's buyer stage to the furthest of its recent signals' stages, if it moved."""
+    known = [s for s in found if s in RESITD]
+    stage = max(known, key=RESITD.index) if known else None
     if stage is not None and stage != account.buyer_stage:
         old, account.buyer_stage = account.buyer_stage, stage
-        record(session, "buyer", old, stage, "contacts' recent signals", at, account_id=account_id)
+        reason = "contacts' recent signals"
+        record(session, "buyer", old, stage, reason, at, account_id=account.id)
 
 
 def set_lifecycle(
