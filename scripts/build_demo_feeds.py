@@ -26,7 +26,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -87,11 +87,11 @@ def community_link(community: str) -> str:
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def text_to_html(text: str) -> str:
-    """Plain post text -> HTML: blank lines separate <p> paragraphs, single newlines become <br/>."""
+    """Plain post text -> HTML: blank lines separate <p> paragraphs, newlines become <br/>."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = [p for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
     parts = []
@@ -101,8 +101,8 @@ def text_to_html(text: str) -> str:
     return "\n".join(parts)
 
 
-def load_posts() -> "OrderedDict[str, list[dict]]":
-    by_comm: "dict[str, list[dict]]" = {}
+def load_posts() -> OrderedDict[str, list[dict]]:
+    by_comm: dict[str, list[dict]] = {}
     with POSTS.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -119,7 +119,7 @@ def load_posts() -> "OrderedDict[str, list[dict]]":
     return ordered
 
 
-def _sub(parent: ET.Element, tag: str, text: "str | None" = None, **attrib: str) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
     el = ET.SubElement(parent, tag, attrib)
     if text is not None:
         el.text = text
@@ -195,9 +195,9 @@ def _serialize(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def build() -> "OrderedDict[str, bytes]":
+def build() -> OrderedDict[str, bytes]:
     """Return {filename: bytes} for every file this script owns."""
-    out: "OrderedDict[str, bytes]" = OrderedDict()
+    out: OrderedDict[str, bytes] = OrderedDict()
     index = []
     for community, posts in load_posts().items():
         fmt = "atom" if community in ATOM_COMMUNITIES else "rss"
