@@ -90,10 +90,16 @@ class OrgHintExtractor:
         # Known product names count as tools even when written in lower case.
         self._tools = {t.lower(): t for t in tools}
         matcher = Matcher(self._nlp.vocab)
+        added: list[list[dict[str, Any]]] = []  # every pattern, for the gate
+
+        def add(label: str, patterns: list[list[dict[str, Any]]]) -> None:
+            matcher.add(label, patterns)
+            added.extend(patterns)
+
         number: dict[str, Any] = {"LIKE_NUM": True}
         people = {"LOWER": {"IN": list(_PEOPLE)}}
         dash = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
-        matcher.add(
+        add(
             "size",
             [
                 [number, dash, people],
@@ -116,16 +122,14 @@ class OrgHintExtractor:
                 ],
             ],
         )
-        matcher.add(
-            "team_of", [[{"LOWER": {"IN": ["team", "company", "staff"]}}, {"LOWER": "of"}, number]]
-        )
+        add("team_of", [[{"LOWER": {"IN": ["team", "company", "staff"]}}, {"LOWER": "of"}, number]])
         we_are: list[dict[str, Any]] = [
             {"LOWER": "we"},
             {"LOWER": {"IN": ["are", "'re", "’re"]}},
             {"LOWER": {"IN": ["a", "an"]}},
         ]
         industry: dict[str, Any] = {"LOWER": {"IN": list(INDUSTRIES)}}
-        matcher.add(
+        add(
             "industry",
             [
                 [*we_are, {"OP": "{0,3}"}, industry],
@@ -142,10 +146,10 @@ class OrgHintExtractor:
             {"LOWER": {"IN": [*_COMPANY_WORDS, *_TEAM_WORDS]}},
             {"LOWER": "on"},
         ]
-        matcher.add("use", [*_USE, on_tool])
-        matcher.add("replace", _REPLACE)
+        add("use", [*_USE, on_tool])
+        add("replace", _REPLACE)
         role: dict[str, Any] = {"LOWER": {"IN": list(ROLES)}}
-        matcher.add(
+        add(
             "self_role",
             [
                 [
@@ -158,12 +162,11 @@ class OrgHintExtractor:
                 [{"LOWER": "as"}, {"LOWER": {"IN": ["the", "a", "an"]}}, {"OP": "?"}, role],
             ],
         )
-        matcher.add("sponsor", [
+        add("sponsor", [
             [_in("our", "my"), role, _in("asked", "wants", "told", "tasked")],
         ])  # fmt: skip
         self._matcher = matcher
-        patterns = [p for label in LABELS for p in matcher.get(label)[1]]
-        self._gate = _Gate(patterns, self._nlp) if gate else None
+        self._gate = _Gate(added, self._nlp) if gate else None
 
     def extract(self, text: str) -> tuple[OrgHint, ...]:
         """The hints in one text, in order, one per attribute and value."""
@@ -174,28 +177,27 @@ class OrgHintExtractor:
         gate = self._gate
         if gate is None:
             for doc in self._nlp.pipe(texts):
-                yield self._doc_hints(doc, {})
+                hints: dict[tuple[str, str], OrgHint] = {}
+                self._doc_hints(doc, hints)
+                yield _in_order(hints)
             return
         for text in texts:
-            hints: dict[tuple[str, str], OrgHint] = {}
+            hints = {}
             for start, end in gate.windows(text):
                 window = self._nlp.make_doc(text[start:end])
                 if gate.doc(window):
                     self._doc_hints(window, hints, start)
-            yield tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
+            yield _in_order(hints)
 
-    def _doc_hints(
-        self, doc: Any, hints: dict[tuple[str, str], OrgHint], offset: int = 0
-    ) -> tuple[OrgHint, ...]:
-        """The doc's hints added to `hints` (first per attribute and value wins), with char
-        offsets moved by `offset` (where the doc starts in the text); all of them, sorted."""
+    def _doc_hints(self, doc: Any, hints: dict[tuple[str, str], OrgHint], offset: int = 0) -> None:
+        """Add the doc's hints to `hints` (first per attribute and value wins), with char
+        offsets moved by `offset` (where the doc starts in the text)."""
         for match_id, start, end in self._matcher(doc):
             label = self._nlp.vocab.strings[match_id]
             for hint in self._hints(label, doc, start, end):
                 if offset:
                     hint = replace(hint, start=hint.start + offset, end=hint.end + offset)
                 hints.setdefault((hint.attribute, hint.value.lower()), hint)
-        return tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
 
     def _hints(self, label: str, doc: Any, start: int, end: int) -> list[OrgHint]:
         span = doc[start:end]
@@ -275,7 +277,8 @@ class OrgHintExtractor:
         return self._tools.get(name.lower(), name), i
 
 
-LABELS = ("size", "team_of", "industry", "use", "replace", "self_role", "sponsor")
+def _in_order(hints: dict[tuple[str, str], OrgHint]) -> tuple[OrgHint, ...]:
+    return tuple(sorted(hints.values(), key=lambda h: (h.start, h.attribute)))
 
 
 class _Gate:
