@@ -87,6 +87,15 @@ def _data(out: Path) -> tuple[list[str], list[bool], list[list[int]], list[str],
     )
 
 
+def _training_set(
+    texts: list[str], y: list[bool], held: list[int], extra: list[str], extra_y: list[bool]
+) -> tuple[list[str], list[bool]]:
+    """The four other folds plus the synthetic posts: what one fold's model trains on."""
+    held_set = set(held)
+    keep = [i for i in range(len(texts)) if i not in held_set]
+    return [texts[i] for i in keep] + extra, [y[i] for i in keep] + extra_y
+
+
 def _offline(threads: int = 2) -> Path:
     """No network, fixed thread count; the directory of the MiniLM weights."""
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -184,10 +193,7 @@ def finetune(out: Path, args: argparse.Namespace) -> None:
     print(f"finetune: max_length={args.max_length} epochs={args.epochs} lr={args.lr} batch=16")
     for k, held in enumerate(fold_list):
         started = time.perf_counter()
-        held_set = set(held)
-        keep = [i for i in range(len(texts)) if i not in held_set]
-        train_x = [texts[i] for i in keep] + extra
-        train_y = [y[i] for i in keep] + extra_y
+        train_x, train_y = _training_set(texts, y, held, extra, extra_y)
         lengths = [
             len(ids)
             for ids in tokenizer(train_x, truncation=True, max_length=args.max_length)["input_ids"]
@@ -243,14 +249,8 @@ def setfit(out: Path, args: argparse.Namespace) -> None:
     print(f"setfit: max_length={args.max_length} max_steps={args.max_steps} batch=16")
     for k, held in enumerate(fold_list):
         started = time.perf_counter()
-        held_set = set(held)
-        keep = [i for i in range(len(texts)) if i not in held_set]
-        data = Dataset.from_dict(
-            {
-                "text": [texts[i] for i in keep] + extra,
-                "label": [int(y[i]) for i in keep] + [int(v) for v in extra_y],
-            }
-        )
+        train_x, train_y = _training_set(texts, y, held, extra, extra_y)
+        data = Dataset.from_dict({"text": train_x, "label": [int(v) for v in train_y]})
         _seed(SEED * 1000 + k)
         model = SetFitModel.from_pretrained(
             str(model_dir), head_params={"class_weight": "balanced", "max_iter": 1000}
