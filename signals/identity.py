@@ -61,7 +61,8 @@ def resolve_identities(
     if not wanted:
         return {}
     found = _existing(session, list(wanted))
-    missing = [wanted[key] for key in sorted(wanted.keys() - found.keys())]
+    # In the order the authors came (post order): contact ids as one post at a time gives them.
+    missing = [author for key, author in wanted.items() if key not in found]
     contacts = [db.Contact(display_name=author.handle) for author in missing]
     session.add_all(contacts)
     session.flush()  # one batched INSERT ... RETURNING for the new contacts' ids

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -98,9 +98,40 @@ def merge_signals(
     """
     config = people_config.active()
     now = clock.now()
+    company = _company_activities(session, unauthored, signal_ids, config)
+    merged = 0
     with publish.collected(session):  # every event of the batch in one insert, in order
-        _merge_company_signals(session, unauthored, signal_ids, config, now)
-        return _merge_authored(session, authored, signal_ids, config, now)
+        for run in _in_post_order(authored, company):
+            if isinstance(run, dict):
+                _store_company_activity(session, run, now, config)
+            else:
+                merged += _merge_authored(session, run, signal_ids, config, now)
+    return merged
+
+
+Authored = tuple[db.Post, "Classification", Author]
+
+
+def _in_post_order(
+    authored: Sequence[Authored], company: Sequence[dict[str, Any]]
+) -> Iterator[list[Authored] | dict[str, Any]]:
+    """The batch in post order: runs of authored signals (merged as one batch) and, between
+    them, each company activity on its own, as merging the posts one at a time would see them."""
+    ordered = sorted(
+        [(item[0].id or 0, item) for item in authored] + [(row["post_id"], row) for row in company],
+        key=lambda pair: pair[0],
+    )
+    run: list[Authored] = []
+    for _, item in ordered:
+        if isinstance(item, dict):
+            if run:
+                yield run
+                run = []
+            yield item
+        else:
+            run.append(item)
+    if run:
+        yield run
 
 
 def _merge_authored(
@@ -211,23 +242,23 @@ def _store_hints(
     session.flush()
 
 
-def _merge_company_signals(
+def _company_activities(
     session: Session,
     posts: Sequence[tuple[db.Post, Classification]],
     signal_ids: dict[int, int],
     config: people_config.ScoringConfig,
-    now: datetime,
-) -> None:
-    """Signals tied to no person but to a known company stay on the company's account."""
+) -> list[dict[str, Any]]:
+    """Signals tied to no person but to a known company stay on the company's account: the
+    rows of their account activities."""
     if not posts:
-        return
+        return []
     domains: dict[str, int] = {}
     for account_id, domain in session.execute(select(col(db.Account.id), col(db.Account.domain))):
         if domain and account_id is not None:
             domains[domain] = account_id
     if not domains:
-        return
-    rows, touched = [], set()
+        return []
+    rows = []
     for post, classification in posts:
         assert post.id is not None
         found = _account_of(post, domains)
@@ -249,12 +280,17 @@ def _merge_company_signals(
                 "created_at": utcnow(),
             }
         )
-        touched.add(account_id)
+    return rows
+
+
+def _store_company_activity(
+    session: Session, row: dict[str, Any], now: datetime, config: people_config.ScoringConfig
+) -> None:
+    """One company activity, then its account's score and buyer stage."""
     insert_ignoring_duplicates(
-        session, table(AccountActivity), rows, ("post_id", "account_id", "kind")
+        session, table(AccountActivity), [row], ("post_id", "account_id", "kind")
     )
-    for account_id in sorted(touched):
-        account_scores.refresh_account(session, account_id, now, config)
+    account_scores.refresh_account(session, row["account_id"], now, config)
 
 
 def _account_of(post: db.Post, domains: dict[str, int]) -> tuple[int, str] | None:

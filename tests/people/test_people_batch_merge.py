@@ -27,6 +27,7 @@ from signals.people import config as people_config
 from signals.people.ingest import merge_signals
 from signals.store import models as db
 from signals.store.models_people import (
+    AccountActivity,
     AccountScore,
     ContactScore,
     InferredAttribute,
@@ -39,11 +40,16 @@ from tests.conftest import ROOT
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
 # (author, hours before NOW, intent, stage, confidence, text). ana and ben work at Acme; cai
-# has a score from last week (the incremental path), ana and ben none yet (from the log).
+# has a score from last week (the incremental path), ana and ben none yet (from the log); zoe
+# and dan are first-time authors, zoe posting first (new contacts get ids in post order). The
+# post with no author names Acme's domain: an activity of the account, between ana's posts.
 SIGNALS = [
     ("ana", 30.0, "comparison", "evaluate", 0.9, "Comparing Linear and Jira for our team."),
+    (None, 29.5, "trial", "sample", 0.8, "Our acme.example team is trialling Linear."),
     ("ana", 29.0, "purchase_ready", "test", 0.95, "Ready to buy Linear seats, who has a quote?"),
     ("cai", 26.0, "comparison", "recognize", 0.7, "Anyone compared Zendesk and Freshdesk?"),
+    ("zoe", 25.0, "recommendation_request", "evaluate", 0.8, "What helpdesk do small teams use?"),
+    ("dan", 24.0, "pricing_inquiry", "evaluate", 0.75, "How much is Freshdesk per agent?"),
     ("ana", 28.5, "purchase_ready", "test", 0.9, "Trial went well, buying this week."),
     ("ben", 20.0, "alternative_seeking", "evaluate", 0.8,
      "We're a 40-person fintech currently on Jira, looking for alternatives to Jira."),
@@ -53,7 +59,10 @@ SIGNALS = [
 ]  # fmt: skip
 
 
-def _seed(engine: Engine) -> list[tuple[int, Classification, Author, int]]:
+AUTHORED = sum(1 for handle, *_ in SIGNALS if handle)
+
+
+def _seed(engine: Engine) -> list[tuple[int, Classification, Author | None, int]]:
     """Source, Acme and three known people; the posts and signals of SIGNALS, not merged."""
     with Session(engine) as session, session.begin():
         source = db.Source(name="forum", kind="rss", settings={})
@@ -101,11 +110,14 @@ def _seed(engine: Engine) -> list[tuple[int, Classification, Author, int]]:
             )  # fmt: skip
             session.add(signal)
             session.flush()
-            seeded.append((post_id, c, Author("reddit", handle, None), signal.id or 0))
+            author = Author("reddit", handle, None) if handle else None
+            seeded.append((post_id, c, author, signal.id or 0))
     return seeded
 
 
-def _post(session: Session, source_id: int, key: str, author: str, at: datetime, text: str) -> int:
+def _post(
+    session: Session, source_id: int, key: str, author: str | None, at: datetime, text: str
+) -> int:
     post = db.Post(
         source_id=source_id, external_id=key, url=f"https://www.reddit.com/r/x/{key}",
         author=author, text=text, published_at=at,
@@ -116,10 +128,11 @@ def _post(session: Session, source_id: int, key: str, author: str, at: datetime,
     return post.id
 
 
-def _merge(engine: Engine, seeded: list[tuple[int, Classification, Author, int]]) -> int:
+def _merge(engine: Engine, seeded: list[tuple[int, Classification, Author | None, int]]) -> int:
     with clock.fixed(NOW), Session(engine) as session, session.begin():
-        authored = [(session.get_one(db.Post, p), c, a) for p, c, a, _ in seeded]
-        return merge_signals(session, authored, {p: s for p, _, _, s in seeded})
+        authored = [(session.get_one(db.Post, p), c, a) for p, c, a, _ in seeded if a]
+        unauthored = [(session.get_one(db.Post, p), c) for p, c, a, _ in seeded if a is None]
+        return merge_signals(session, authored, {p: s for p, _, _, s in seeded}, unauthored)
 
 
 def _outcome(engine: Engine) -> dict[str, Any]:
@@ -161,6 +174,10 @@ def _outcome(engine: Engine) -> dict[str, Any]:
                 db.Contact, "id", "lifecycle_stage", "buyer_stage", order=db.Contact.id
             ),
             "account_stages": rows(db.Account, "id", "buyer_stage", order=db.Account.id),
+            "account_activities": rows(
+                AccountActivity, "account_id", "post_id", "kind", "stage", "weight",
+                order=AccountActivity.id,
+            ),
         }  # fmt: skip
 
 
@@ -192,12 +209,12 @@ def other_engine(engine: Engine, database_url: str, tmp_path: Any) -> Any:
 
 def test_a_batch_merges_as_its_signals_one_at_a_time(engine: Engine, other_engine: Engine) -> None:
     seeded = _seed(engine)
-    assert _merge(engine, seeded) == len(SIGNALS)
+    assert _merge(engine, seeded) == AUTHORED
     batch = _outcome(engine)
 
     one_by_one = _seed(other_engine)
     assert [p for p, *_ in one_by_one] == [p for p, *_ in seeded]
-    assert sum(_merge(other_engine, [item]) for item in one_by_one) == len(SIGNALS)
+    assert sum(_merge(other_engine, [item]) for item in one_by_one) == AUTHORED
     single = _outcome(other_engine)
 
     for part in batch:
@@ -206,7 +223,8 @@ def test_a_batch_merges_as_its_signals_one_at_a_time(engine: Engine, other_engin
     # of Acme is recorded (evaluate, test, deploy), hints from ben's post refit him, plays
     # made tasks and alerted ana's owner, and cai's score folded into last week's.
     buyer = [(c, a, old, new) for c, a, kind, old, new, *_ in batch["stages"] if kind == "buyer"]
-    ana, ben, cai = (row[0] for row in batch["contacts"])
+    ana, ben, cai, zoe, dan = (row[0] for row in batch["contacts"])
+    assert zoe < dan
     assert [(old, new) for c, _, old, new in buyer if c == ana] == [
         (None, "evaluate"),
         ("evaluate", "test"),
@@ -214,7 +232,8 @@ def test_a_batch_merges_as_its_signals_one_at_a_time(engine: Engine, other_engin
     ]
     assert [(old, new) for c, a, old, new in buyer if a is not None] == [
         (None, "evaluate"),
-        ("evaluate", "test"),
+        ("evaluate", "sample"),  # Acme's own signal, between ana's first two
+        ("sample", "test"),
         ("test", "deploy"),
     ]
     assert ("company_size", "40") in [(h[3], h[4]) for h in batch["hints"] if h[0] == ben]
