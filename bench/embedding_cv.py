@@ -56,7 +56,7 @@ def cv(emb_dir: Path) -> None:
     """Step 2 (project venv): the CV figures, with the features and folds `signals train` uses."""
     import numpy as np
 
-    from classifiers import combiner, load_rules, textcat
+    from classifiers import combiner, load_rules
     from classifiers import training as t
     from classifiers.base import Document
     from classifiers.evaluate import precision_at_recall
@@ -75,14 +75,8 @@ def cv(emb_dir: Path) -> None:
     extra = [joined_text(Document("", r["text"], r.get("title"))) for r in synthetic]
     extra_cats = [t._cats(r) for r in synthetic]
     folds = t._folds(len(docs), settings.folds, settings.seed)
-    oof: list[dict[str, float]] = [{} for _ in docs]
-    for k, held in enumerate(folds):
-        keep = sorted(set(range(len(docs))) - set(held))
-        nlp = t._train_textcat(
-            [texts[i] for i in keep] + extra, [cats[i] for i in keep] + extra_cats, settings, k
-        )
-        for i, scores in zip(held, textcat.predict(nlp, [texts[i] for i in held]), strict=True):
-            oof[i] = {SIGNAL: scores[SIGNAL]}
+    scores = t._out_of_fold_textcat(texts, cats, (extra, extra_cats), folds, settings)
+    oof = [{SIGNAL: s[SIGNAL]} for s in scores]
     hits = list(RuleClassifier(rules).find_hits(docs))
     rows = [feature_row(h, c, rules, is_comment=False) for h, c in zip(hits, oof, strict=True)]
     names = sorted({n for r in rows for n in r})

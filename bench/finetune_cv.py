@@ -280,7 +280,7 @@ def cv(out: Path) -> None:
     """Step 3 (project venv): each OUT/*.npy alone and stacked into the shipped combiner."""
     import numpy as np
 
-    from classifiers import load_rules, textcat
+    from classifiers import load_rules
     from classifiers import training as t
     from classifiers.base import Document
     from classifiers.evaluate import precision_at_recall
@@ -301,14 +301,15 @@ def cv(out: Path) -> None:
     def text(r: dict[str, Any]) -> str:
         return joined_text(Document("", r["text"], r.get("title")))
 
-    tc: dict[int, float] = {}
-    for k, held in enumerate(fold_list):
-        rest = [r for i, r in enumerate(records) if i not in held] + synthetic
-        nlp = t._train_textcat([text(r) for r in rest], [t._cats(r) for r in rest], settings, k)
-        predicted = textcat.predict(nlp, [text(records[i]) for i in held])
-        tc.update((i, s[SIGNAL]) for i, s in zip(held, predicted, strict=True))
+    tc = t._out_of_fold_textcat(
+        [text(r) for r in records],
+        [t._cats(r) for r in records],
+        ([text(r) for r in synthetic], [t._cats(r) for r in synthetic]),
+        fold_list,
+        settings,
+    )
     base = [
-        feature_row(hits, {SIGNAL: tc[i]}, rules, is_comment=False)
+        feature_row(hits, {SIGNAL: tc[i][SIGNAL]}, rules, is_comment=False)
         for i, hits in enumerate(RuleClassifier(rules).find_hits(posts))
     ]
 

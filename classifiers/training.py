@@ -98,17 +98,7 @@ def train(
     comments = [d.context is not None for d in docs]
     folds = folds_of(docs)
 
-    oof: list[dict[str, float]] = [{} for _ in docs]
-    for k, held in enumerate(folds):
-        keep = sorted(set(range(len(docs))) - set(held))
-        nlp = _train_textcat(
-            [texts[i] for i in keep] + extra_texts,
-            [cats[i] for i in keep] + extra_cats,
-            settings,
-            k,
-        )
-        for i, scores in zip(held, textcat.predict(nlp, [texts[i] for i in held]), strict=True):
-            oof[i] = scores
+    oof = _out_of_fold_textcat(texts, cats, (extra_texts, extra_cats), folds, settings)
     rows = [
         feature_row(h, c, rules, is_comment=m) for h, c, m in zip(hits, oof, comments, strict=True)
     ]
@@ -242,6 +232,29 @@ def _train_textcat(
         length=s.length,
         binary=s.binary,
     )
+
+
+def _out_of_fold_textcat(
+    texts: Sequence[str],
+    cats: Sequence[dict[str, float]],
+    extra: tuple[Sequence[str], Sequence[dict[str, float]]],
+    folds: Sequence[Sequence[int]],
+    settings: TrainSettings,
+) -> list[dict[str, float]]:
+    """Each post's textcat scores from a textcat trained on the other folds and on `extra`
+    (texts and cats that are only ever trained on: the synthetic posts)."""
+    oof: list[dict[str, float]] = [{} for _ in texts]
+    for k, held in enumerate(folds):
+        keep = sorted(set(range(len(texts))) - set(held))
+        nlp = _train_textcat(
+            [texts[i] for i in keep] + list(extra[0]),
+            [cats[i] for i in keep] + list(extra[1]),
+            settings,
+            k,
+        )
+        for i, scores in zip(held, textcat.predict(nlp, [texts[i] for i in held]), strict=True):
+            oof[i] = scores
+    return oof
 
 
 def _folds(n: int, k: int, seed: int) -> list[list[int]]:

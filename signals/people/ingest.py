@@ -136,7 +136,7 @@ def _in_post_order(
 
 def _merge_authored(
     session: Session,
-    authored: Sequence[tuple[db.Post, Classification, Author]],
+    authored: Sequence[Authored],
     signal_ids: dict[int, int],
     config: people_config.ScoringConfig,
     now: datetime,

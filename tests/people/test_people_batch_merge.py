@@ -219,9 +219,10 @@ def test_a_batch_merges_as_its_signals_one_at_a_time(engine: Engine, other_engin
 
     for part in batch:
         assert batch[part] == single[part], part
-    # The scenario exercises what ordering decides: every buyer-stage transition of ana and
-    # of Acme is recorded (evaluate, test, deploy), hints from ben's post refit him, plays
-    # made tasks and alerted ana's owner, and cai's score folded into last week's.
+    # The scenario exercises what ordering decides: every buyer-stage transition of ana
+    # (evaluate, test, deploy) and of Acme (sample too, from its own post) is recorded, hints
+    # from ben's post refit him, plays made tasks and alerted ana's owner, and cai's score
+    # folded into last week's.
     buyer = [(c, a, old, new) for c, a, kind, old, new, *_ in batch["stages"] if kind == "buyer"]
     ana, ben, cai, zoe, dan = (row[0] for row in batch["contacts"])
     assert zoe < dan
