@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -70,6 +72,7 @@ def as_user(server: LiveServer) -> Iterator[Callable[[str], WebClient]]:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_LOCK = Path(tempfile.gettempdir()) / "signals-tests-chromium-install.lock"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -81,11 +84,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = any("chromium" in getattr(item, "fixturenames", ()) for item in items)
     if not wanted or CHROMIUM.exists() or os.geteuid() != 0:
         return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=900)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env, timeout=1800
-    )
+    # Every pytest-xdist worker collects: one installs while the others wait, then find it.
+    with open(INSTALL_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if CHROMIUM.exists():
+            return
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, timeout=900)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env, timeout=1800
+        )
 
 
 @pytest.fixture(scope="session")
