@@ -79,13 +79,18 @@ class SmtpMailer:
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.security == "ssl":
-            context = ssl.create_default_context()
+            context = self._tls_context()
             return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=context)
         smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
         if s.security == "starttls":
             try:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls_context())
             except BaseException:
                 smtp.close()
                 raise
         return smtp
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """Certificate and host name checked, against smtp.ca_file or the system's CAs."""
+        ca_file = self.settings.ca_file
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)

@@ -45,6 +45,9 @@ class SmtpSettings:
     password: str = field(default="", repr=False)
     sender: str = "signals@localhost"
     timeout_seconds: float = 30.0
+    # A PEM file of the CA(s) that signed the server's certificate, trusted instead of the
+    # system's (a private mail server); None: the system's trust store.
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ _SECTIONS: dict[str, dict[str, type]] = {
         "password_env": str,
         "from": str,
         "timeout_seconds": float,
+        "ca_file": str,
     },
     "alerts": {
         "intents": list,
@@ -165,7 +169,21 @@ def _smtp(path: Path, table: dict[str, Any]) -> SmtpSettings:
         password=os.environ.get(password_env, ""),
         sender=table.get("from", defaults.sender),
         timeout_seconds=table.get("timeout_seconds", defaults.timeout_seconds),
+        ca_file=_ca_file(path, table.get("ca_file", "")),
     )
+
+
+def _ca_file(path: Path, value: str) -> Path | None:
+    """smtp.ca_file, relative to the configuration directory; it must be there now."""
+    if not value:
+        return None
+    ca_file = path.parent / value
+    if not ca_file.is_file():
+        raise ConfigError(
+            f"{path}: smtp.ca_file {str(ca_file)!r} is not a file; give the PEM file of the CA "
+            "that signed the mail server's certificate, or remove the line to trust the system's"
+        )
+    return ca_file
 
 
 def _alerts(path: Path, tables: dict[str, dict[str, Any]]) -> AlertRules:

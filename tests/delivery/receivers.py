@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -124,11 +125,20 @@ def free_port() -> int:
 class SmtpReceiver:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it accepts."""
 
-    def __init__(self, logins: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        logins: dict[str, str] | None = None,
+        *,
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.messages: list[EmailMessage] = []
         self.port = free_port()
         self.logins = logins  # when set, AUTH is offered and checked against these
         self.logins_tried: list[tuple[str, bool]] = []
+        self.starttls = starttls  # offered, and required before MAIL and AUTH
+        self.implicit_tls = implicit_tls  # TLS from the first byte (port 465 style)
+        self.over_tls: list[bool] = []  # per accepted message: did it come over TLS?
         self._controller: Any = None
 
     def _authenticate(
@@ -146,20 +156,26 @@ class SmtpReceiver:
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.content)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.over_tls.append(server.transport.get_extra_info("ssl_object") is not None)
         return "250 Message accepted for delivery"
 
     def start(self) -> SmtpReceiver:
         from aiosmtpd.controller import Controller
 
-        auth: dict[str, Any] = {}
+        options: dict[str, Any] = {}
         if self.logins is not None:
-            # Loopback only: the test server offers AUTH without TLS, a real one must not.
-            auth = {
+            # Without TLS (loopback only) the test server offers AUTH in the clear; with
+            # STARTTLS it offers AUTH only after it, as a real one must.
+            options = {
                 "authenticator": self._authenticate,
                 "auth_required": False,  # True warns; the mailer logs in anyway
-                "auth_require_tls": False,
+                "auth_require_tls": self.starttls is not None,
             }
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
+        if self.starttls is not None:
+            options |= {"tls_context": self.starttls, "require_starttls": True}
+        if self.implicit_tls is not None:
+            options["ssl_context"] = self.implicit_tls
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self
 

@@ -47,6 +47,7 @@ def test_mail_goes_out_after_logging_in(
     row = _send(sqlite_engine, http, smtp)
     assert row.status == "delivered"
     assert authed_smtp.logins_tried == [("bot", True)]
+    assert authed_smtp.over_tls == [False]  # security "none": plain text, on loopback only
     [mail] = authed_smtp.messages
     assert (mail["From"], mail["To"]) == ("signals@localhost", "sales@example.com")
     assert mail["Message-ID"].endswith("@buying-signals>")
