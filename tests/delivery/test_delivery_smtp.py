@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
+from mailing import send_one_mail
 from receivers import SmtpReceiver
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-from sqlmodel import select
 
-from signals.delivery import outbox
-from signals.delivery.channels import SmtpMailer
-from signals.delivery.settings import DeliverySettings, SmtpSettings
-from signals.store.models_delivery import Delivery
+from signals.delivery.settings import SmtpSettings
 from sources import HttpClient
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"
 
 
@@ -29,22 +22,11 @@ def authed_smtp() -> Iterator[SmtpReceiver]:
     server.stop()
 
 
-def _send(engine: Engine, http: HttpClient, smtp: SmtpSettings) -> Delivery:
-    with Session(engine) as session, session.begin():
-        payload = {"subject": "Buying signal: dana", "text": "looking for an alternative\n"}
-        outbox.enqueue(session, "email", "sales@example.com", "alert:signal:1:1", payload, now=T0)
-    smtp = replace(smtp, timeout_seconds=5)
-    settings = DeliverySettings(smtp=smtp)
-    outbox.deliver_due(engine, http, T0, settings=settings, mailer=SmtpMailer(smtp))
-    with Session(engine) as session:
-        return session.scalars(select(Delivery)).one()
-
-
 def test_mail_goes_out_after_logging_in(
     sqlite_engine: Engine, authed_smtp: SmtpReceiver, http: HttpClient
 ) -> None:
     smtp = SmtpSettings("127.0.0.1", authed_smtp.port, "none", "bot", PASSWORD)
-    row = _send(sqlite_engine, http, smtp)
+    row = send_one_mail(sqlite_engine, http, smtp)
     assert row.status == "delivered"
     assert authed_smtp.logins_tried == [("bot", True)]
     assert authed_smtp.over_tls == [False]  # security "none": plain text, on loopback only
@@ -57,7 +39,7 @@ def test_a_wrong_password_is_retried_and_never_shown(
     sqlite_engine: Engine, authed_smtp: SmtpReceiver, http: HttpClient
 ) -> None:
     smtp = SmtpSettings("127.0.0.1", authed_smtp.port, "none", "bot", "wrong-pass-123")
-    row = _send(sqlite_engine, http, smtp)
+    row = send_one_mail(sqlite_engine, http, smtp)
     assert (row.status, row.attempts) == ("pending", 1)
     assert row.last_error is not None and "SMTPAuthenticationError" in row.last_error
     assert "wrong-pass-123" not in row.last_error
@@ -69,7 +51,7 @@ def test_starttls_is_required_before_credentials_are_sent(
 ) -> None:
     # The server offers no STARTTLS: the mailer must stop before it sends the password.
     smtp = SmtpSettings("127.0.0.1", authed_smtp.port, "starttls", "bot", PASSWORD)
-    row = _send(sqlite_engine, http, smtp)
+    row = send_one_mail(sqlite_engine, http, smtp)
     assert row.status == "pending"
     assert row.last_error is not None and "STARTTLS" in row.last_error
     assert authed_smtp.logins_tried == []

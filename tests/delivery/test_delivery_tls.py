@@ -9,24 +9,18 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import trustme
+from mailing import send_one_mail
 from receivers import SmtpReceiver
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-from sqlmodel import select
 
-from signals.delivery import outbox
-from signals.delivery.channels import SmtpMailer
-from signals.delivery.settings import DeliverySettings, SmtpSettings, load_delivery_settings
+from signals.delivery.settings import SmtpSettings, load_delivery_settings
 from signals.errors import ConfigError
-from signals.store.models_delivery import Delivery
 from sources import HttpClient
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct-horse-battery"
 
 
@@ -62,24 +56,12 @@ def implicit_smtp(ca: trustme.CA) -> Iterator[SmtpReceiver]:
     server.stop()
 
 
-def _send(engine: Engine, http: HttpClient, smtp: SmtpSettings) -> Delivery:
-    with Session(engine) as session, session.begin():
-        payload = {"subject": "Buying signal: dana", "text": "looking for an alternative\n"}
-        outbox.enqueue(session, "email", "sales@example.com", "alert:signal:1:1", payload, now=T0)
-    smtp = replace(smtp, timeout_seconds=5)
-    outbox.deliver_due(
-        engine, http, T0, settings=DeliverySettings(smtp=smtp), mailer=SmtpMailer(smtp)
-    )
-    with Session(engine) as session:
-        return session.scalars(select(Delivery)).one()
-
-
 def test_starttls_then_login_then_mail(
     sqlite_engine: Engine, starttls_smtp: SmtpReceiver, http: HttpClient, ca_file: Path
 ) -> None:
     # The server refuses MAIL and AUTH before STARTTLS: delivery proves the upgrade happened.
     smtp = SmtpSettings("127.0.0.1", starttls_smtp.port, "starttls", "bot", PASSWORD)
-    row = _send(sqlite_engine, http, replace(smtp, ca_file=ca_file))
+    row = send_one_mail(sqlite_engine, http, replace(smtp, ca_file=ca_file))
     assert (row.status, row.last_error) == ("delivered", None)
     assert starttls_smtp.logins_tried == [("bot", True)]
     assert starttls_smtp.over_tls == [True]
@@ -90,7 +72,7 @@ def test_implicit_tls_delivers(
     sqlite_engine: Engine, implicit_smtp: SmtpReceiver, http: HttpClient, ca_file: Path
 ) -> None:
     smtp = SmtpSettings("127.0.0.1", implicit_smtp.port, "ssl", ca_file=ca_file)
-    row = _send(sqlite_engine, http, smtp)
+    row = send_one_mail(sqlite_engine, http, smtp)
     assert (row.status, row.last_error) == ("delivered", None)
     assert implicit_smtp.over_tls == [True]
 
@@ -107,7 +89,7 @@ def test_a_certificate_from_an_untrusted_ca_stops_before_the_password(
         server = SmtpReceiver(logins={"bot": PASSWORD}, implicit_tls=stranger).start()
     try:
         smtp = SmtpSettings("127.0.0.1", server.port, security, "bot", PASSWORD, ca_file=ca_file)
-        row = _send(sqlite_engine, http, smtp)
+        row = send_one_mail(sqlite_engine, http, smtp)
     finally:
         server.stop()
     assert (row.status, row.attempts) == ("pending", 1)
@@ -122,7 +104,7 @@ def test_a_certificate_for_another_host_is_refused(
     server = SmtpReceiver(implicit_tls=_server_context(ca, "mail.example.com")).start()
     try:
         smtp = SmtpSettings("127.0.0.1", server.port, "ssl", ca_file=ca_file)
-        row = _send(sqlite_engine, http, smtp)
+        row = send_one_mail(sqlite_engine, http, smtp)
     finally:
         server.stop()
     assert row.status == "pending"
