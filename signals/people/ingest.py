@@ -99,6 +99,8 @@ def merge_signals(
     config = people_config.active()
     now = clock.now()
     company = _company_activities(session, unauthored, signal_ids, config)
+    forgotten = erasure.forgotten_check(session)
+    authored = [item for item in authored if not forgotten(item[2].platform, item[2].handle)]
     merged = 0
     with publish.collected(session):  # every event of the batch in one insert, in order
         for run in _in_post_order(authored, company):
@@ -116,7 +118,8 @@ def _in_post_order(
     authored: Sequence[Authored], company: Sequence[dict[str, Any]]
 ) -> Iterator[list[Authored] | dict[str, Any]]:
     """The batch in post order: runs of authored signals (merged as one batch) and, between
-    them, each company activity on its own, as merging the posts one at a time would see them."""
+    them, each company activity on its own, as merging the posts one at a time would see them.
+    Within a run, activities, hints and new contacts get their ids in post order too."""
     ordered = sorted(
         [(item[0].id or 0, item) for item in authored] + [(row["post_id"], row) for row in company],
         key=lambda pair: pair[0],
@@ -141,11 +144,7 @@ def _merge_authored(
     config: people_config.ScoringConfig,
     now: datetime,
 ) -> int:
-    forgotten = erasure.forgotten_check(session)
-    authored = sorted(
-        ((p, c, a) for p, c, a in authored if not forgotten(a.platform, a.handle)),
-        key=lambda item: item[0].id or 0,
-    )  # post order: activities, hints and contacts get their ids as one at a time would
+    """One run of authored signals, in post order, whose authors are not on the forget list."""
     known = _known_identities(session, [a for _, _, a in authored])
     found = resolve_identities(session, (a for _, _, a in authored))
     identities.propose_same_handles(session, [i for key, i in found.items() if key not in known])
