@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,11 +179,18 @@ def _ca_file(path: Path, value: str) -> Path | None:
     if not value:
         return None
     ca_file = path.parent / value
+    fix = (
+        "give the PEM file of the CA that signed the mail server's certificate, or remove the "
+        "line to trust the system's"
+    )
     if not ca_file.is_file():
+        raise ConfigError(f"{path}: smtp.ca_file {str(ca_file)!r} is not a file; {fix}")
+    try:
+        ssl.create_default_context(cafile=str(ca_file))
+    except (ssl.SSLError, ValueError) as exc:
         raise ConfigError(
-            f"{path}: smtp.ca_file {str(ca_file)!r} is not a file; give the PEM file of the CA "
-            "that signed the mail server's certificate, or remove the line to trust the system's"
-        )
+            f"{path}: smtp.ca_file {str(ca_file)!r} holds no usable certificate ({exc}); {fix}"
+        ) from None
     return ca_file
 
 

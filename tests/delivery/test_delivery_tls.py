@@ -112,9 +112,14 @@ def test_a_certificate_for_another_host_is_refused(
     assert server.messages == []
 
 
-def test_ca_file_is_read_relative_to_the_config_and_must_exist(tmp_path: Path) -> None:
+def test_ca_file_is_read_relative_to_the_config_and_must_hold_a_certificate(
+    tmp_path: Path, ca: trustme.CA
+) -> None:
     (tmp_path / "delivery.toml").write_text('[smtp]\nca_file = "mail-ca.pem"\n')
     with pytest.raises(ConfigError, match=r"smtp\.ca_file .*mail-ca\.pem.* is not a file"):
         load_delivery_settings(tmp_path)
-    (tmp_path / "mail-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    (tmp_path / "mail-ca.pem").write_text("-----BEGIN CERTIFICATE-----\nnot base64\n")
+    with pytest.raises(ConfigError, match=r"mail-ca\.pem.* holds no usable certificate"):
+        load_delivery_settings(tmp_path)
+    ca.cert_pem.write_to_path(str(tmp_path / "mail-ca.pem"))
     assert load_delivery_settings(tmp_path).smtp.ca_file == tmp_path / "mail-ca.pem"
