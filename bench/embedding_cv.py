@@ -75,7 +75,9 @@ def cv(emb_dir: Path) -> None:
     extra = [joined_text(Document("", r["text"], r.get("title"))) for r in synthetic]
     extra_cats = [t._cats(r) for r in synthetic]
     folds = t._folds(len(docs), settings.folds, settings.seed)
-    scores = t._out_of_fold_textcat(texts, cats, (extra, extra_cats), folds, settings)
+    scores = t._out_of_fold_textcat(
+        texts, cats, [True] * len(texts), (extra, extra_cats), folds, settings
+    )
     oof = [{SIGNAL: s[SIGNAL]} for s in scores]
     hits = list(RuleClassifier(rules).find_hits(docs))
     rows = [feature_row(h, c, rules, is_comment=False) for h, c in zip(hits, oof, strict=True)]

@@ -304,6 +304,7 @@ def cv(out: Path) -> None:
     tc = t._out_of_fold_textcat(
         [text(r) for r in records],
         [t._cats(r) for r in records],
+        [True] * len(records),
         ([text(r) for r in synthetic], [t._cats(r) for r in synthetic]),
         fold_list,
         settings,

@@ -1,8 +1,9 @@
 """Reproduce the packaged model: train twice from the repository's data, compare the files.
 
-Trains with the defaults of `signals train` (seed 0, data/labeled/train.jsonl plus the
-synthetic posts) into two temporary directories and prints whether both are byte-identical to
-each other and to classifiers/model/, with the time taken and the cross-validated figures.
+Trains with the defaults of `signals train` (seed 0, data/labeled/train.jsonl, the added real
+posts and the synthetic posts) into two temporary directories and prints whether both are
+byte-identical to each other and to classifiers/model/, with the time taken and the
+cross-validated figures.
 Usage:
     taskset -c 1 .venv/bin/python bench/train_model.py
 """
@@ -16,14 +17,14 @@ from pathlib import Path
 
 from classifiers import TrainSettings, load_rules, train
 from classifiers.model import PACKAGED
-from signals.training import SYNTHETIC_FILE, TRAIN_FILE, read_labeled
+from signals.training import default_training_files, read_labeled
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = ("meta.json", "combiner.json", "evidence.json", "products.json", "textcat/model")
 
 
 def main() -> None:
-    records = read_labeled(TRAIN_FILE) + read_labeled(SYNTHETIC_FILE)
+    records = [r for path in default_training_files() for r in read_labeled(path)]
     rules = load_rules(REPO / "config")
     with tempfile.TemporaryDirectory() as tmp:
         runs = []

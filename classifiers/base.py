@@ -28,6 +28,7 @@ class Document:
     text: str
     title: str | None = None
     context: str | None = None
+    source: str | None = None  # the adapter's kind ("reddit", "github", ...) when known
 
 
 @dataclass(frozen=True, slots=True)

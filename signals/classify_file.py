@@ -38,7 +38,7 @@ def read_documents(lines: Iterable[str], name: str) -> tuple[list[Document], lis
         if not isinstance(text, str):
             raise InputError(f'{name}:{number}: "text" must be a string; {_SHAPE}')
         optional = {}
-        for key in ("title", "context"):
+        for key in ("title", "context", "source"):
             value = record.get(key)
             if value is not None and not isinstance(value, str):
                 raise InputError(f'{name}:{number}: "{key}" must be a string or null; {_SHAPE}')

@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
             list[Path] | None,
             typer.Option(
                 help="Labelled JSON Lines to train on (repeatable; default: "
-                "data/labeled/train.jsonl and data/synthetic/train_synthetic.jsonl)."
+                "data/labeled/train.jsonl, the training files of data/labeled/added/ and "
+                "data/synthetic/train_synthetic.jsonl)."
             ),
         ] = None,
     ) -> None:

@@ -248,8 +248,17 @@ def classify_pending(
             if not batch:
                 return report
             contexts = _thread_contexts(session, batch)
+            kinds: dict[int | None, str] = dict(
+                session.execute(select(db.Source.id, db.Source.kind)).all()
+            )
         docs = [
-            Document(id=str(p.id), text=p.text, title=p.title, context=contexts.get(p.id or 0))
+            Document(
+                id=str(p.id),
+                text=p.text,
+                title=p.title,
+                context=contexts.get(p.id or 0),
+                source=kinds.get(p.source_id),
+            )
             for p in batch
         ]
         results = list(classifier.classify(docs))

@@ -22,7 +22,21 @@ LABELED = Path(__file__).resolve().parents[1] / "data" / "labeled"
 TRAIN_FILE = LABELED / "train.jsonl"
 # Hand-written posts marked synthetic: extra textcat training text only (see its PROVENANCE.md).
 SYNTHETIC_FILE = LABELED.parent / "synthetic" / "train_synthetic.jsonl"
-EVAL_FILES = (LABELED / "dev.jsonl",)
+# Real posts labelled later, from other origins than train.jsonl's (their PROVENANCE.md):
+# trained on by default, except the held-out file, which only ever measures.
+ADDED = LABELED / "added"
+ADDED_TRAIN_FILES = tuple(
+    ADDED / f"{name}.jsonl" for name in ("reddit", "hackernews", "github_issues_forums")
+)
+EVAL_FILES = (LABELED / "dev.jsonl", ADDED / "github_issues_heldout.jsonl")
+
+
+def default_training_files() -> list[Path]:
+    """What `signals train` trains on without --data: the labelled real posts and synthetic."""
+    files = [TRAIN_FILE, *ADDED_TRAIN_FILES, SYNTHETIC_FILE]
+    return [path for path in files if path == TRAIN_FILE or path.is_file()]
+
+
 _SHAPE = 'each line must be a labelled post like {"id", "title", "text", "is_signal", ...}'
 
 
@@ -131,7 +145,7 @@ def train_command(
     from signals.classifier import rules_dir
 
     config_dir = rules_dir(context.settings.directory)
-    files = data or [TRAIN_FILE, *([SYNTHETIC_FILE] if SYNTHETIC_FILE.is_file() else [])]
+    files = data or default_training_files()
     records = [r for path in files for r in read_labeled(path)]
     if with_reviews:
         held_out = [r for path in EVAL_FILES if path.is_file() for r in read_labeled(path)]
@@ -173,7 +187,10 @@ def eval_command(context: AppContext, file: str, model: Path | None, as_json: bo
     if not records:
         raise InputError(f"{file}: no labelled posts in it; {_SHAPE}")
     classifier = load_classifier(context.settings.directory, model)
-    docs = [Document(str(r["id"]), r["text"], r.get("title"), r.get("context")) for r in records]
+    docs = [
+        Document(str(r["id"]), r["text"], r.get("title"), r.get("context"), r.get("source"))
+        for r in records
+    ]
     predicted = [c.to_contract(d.id) for d, c in zip(docs, classifier.classify(docs), strict=True)]
     gold = [{**r, "id": str(r["id"])} for r in records]
     report = score(gold, predicted)

@@ -64,6 +64,23 @@ def test_classify_follows_the_contract(runner: CliRunner, tmp_path: Path) -> Non
     assert "Jira" in out[-1]["products"]
 
 
+def test_classify_reads_an_optional_source_kind(runner: CliRunner, tmp_path: Path) -> None:
+    # An input line may say which kind of source it came from ("github" is an issue tracker,
+    # which the trained model weighs on its own); without it a post counts as a community's.
+    question = {"title": "Enterprise edition", "text": "How do we buy the enterprise edition?"}
+    lines = [
+        json.dumps({"id": 1, **question}),
+        json.dumps({"id": 2, "source": "github", **question}),
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["classify", str(source)])
+    assert result.exit_code == 0, result.stderr
+    community, tracker = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(tracker) == CONTRACT_KEYS
+    assert tracker["confidence"] > community["confidence"]
+
+
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
@@ -72,6 +89,7 @@ def test_classify_follows_the_contract(runner: CliRunner, tmp_path: Path) -> Non
         ('{"id": "x"}', 'in.jsonl:2: "text" must be a string'),
         ('{"text": "no id"}', 'in.jsonl:2: "id" must be a string or integer'),
         ('{"id": "x", "text": "t", "title": 3}', 'in.jsonl:2: "title" must be a string or null'),
+        ('{"id": "x", "text": "t", "source": 1}', 'in.jsonl:2: "source" must be a string or null'),
     ],
 )
 def test_classify_reports_a_malformed_line_and_writes_nothing(

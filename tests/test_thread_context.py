@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -38,3 +39,41 @@ def test_a_reply_to_a_reply_is_read_with_the_thread_opener(engine: Engine) -> No
         contexts = pipeline._thread_contexts(session, [comment, reply, orphan])
     expected = "Helpdesk for our 12-agent support team?\nWe are replacing Freshdesk at work."
     assert contexts == {comment.id: expected, reply.id: expected}
+
+
+def test_posts_are_classified_knowing_their_source_kind(engine: Engine) -> None:
+    # An issue tracker gets its own intercept in the trained model: the same question there is
+    # more often a buyer's. The pipeline must tell the classifier which kind a post came from.
+    from pathlib import Path
+
+    from sqlmodel import col, select
+
+    from classifiers import Document, TrainedClassifier, load_rules
+
+    title = "Commercial licence"
+    text = "We want this library in our closed-source product. Is there a commercial licence?"
+    with Session(engine) as session:
+        tracker = db.Source(name="tracker", kind="github")
+        forum = db.Source(name="forum", kind="rss")
+        session.add_all([tracker, forum])
+        session.flush()
+        assert tracker.id is not None and forum.id is not None
+        for source in (tracker, forum):
+            session.add(db.Post(source_id=source.id, external_id="1", title=title, text=text))
+        session.commit()
+    classifier = TrainedClassifier(load_rules(Path(__file__).resolve().parents[1] / "config"))
+    report = pipeline.classify_pending(engine, classifier)
+    assert report.classified == 2
+    direct = {
+        kind: next(classifier.classify([Document("x", text, title, source=kind)])).confidence
+        for kind in ("github", "rss")
+    }
+    assert direct["github"] > direct["rss"]
+    with Session(engine) as session:
+        query = (
+            select(db.Source.kind, db.Signal.confidence)
+            .join(db.Post, col(db.Post.source_id) == col(db.Source.id))
+            .join(db.Signal, col(db.Signal.post_id) == col(db.Post.id))
+        )
+        stored = dict(session.execute(query).all())
+    assert stored == pytest.approx(direct)
