@@ -108,7 +108,7 @@ class GitHubSource:
             self.target.strip(),
             {**headers, "Content-Type": "application/json"},
             since=_time(since),
-            per_page=min(self.per_page, 50),  # 50 discussions x 50 comments: within node limits
+            per_page=min(self.per_page, 50),  # 50 x 50 comments x 10 replies: within node limits
             max_pages=self.max_pages,
             community=self.community or self.target.strip(),
         )

@@ -13,24 +13,49 @@ from sources.http import HttpClient
 from sources.records import Post
 from sources.text import normalise_whitespace
 
+_PAGE_INFO = "pageInfo { endCursor hasNextPage }"
+_AUTHORED = "id url bodyText createdAt author { login url }"
+# A comment with its first replies (GitHub threads discussions one level deep).
+_COMMENT = f"{_AUTHORED} replies(first: 10) {{ {_PAGE_INFO} nodes {{ {_AUTHORED} }} }}"
+
 # Most recently updated first, so a crawl stops paging at the first discussion it has seen.
-QUERY = """
-query Discussions($owner: String!, $repo: String!, $first: Int!, $after: String) {
-  repository(owner: $owner, name: $repo) {
-    discussions(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
-      pageInfo { endCursor hasNextPage }
-      nodes {
+QUERY = f"""
+query Discussions($owner: String!, $repo: String!, $first: Int!, $after: String) {{
+  repository(owner: $owner, name: $repo) {{
+    discussions(first: $first, after: $after, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+      {_PAGE_INFO}
+      nodes {{
         id number title url bodyText createdAt updatedAt
-        author { login url }
-        answer { id url bodyText createdAt author { login url } }
-        comments(first: 50) {
-          nodes { id url bodyText createdAt author { login url } replyTo { id } }
-        }
-      }
-    }
-  }
-}
+        author {{ login url }}
+        answer {{ {_AUTHORED} }}
+        comments(first: 50) {{ {_PAGE_INFO} nodes {{ {_COMMENT} }} }}
+      }}
+    }}
+  }}
+}}
 """.strip()
+
+# The rest of a discussion's comments, and of a comment's replies, past the first page.
+MORE_COMMENTS = f"""
+query MoreComments($id: ID!, $after: String!) {{
+  node(id: $id) {{
+    ... on Discussion {{
+      comments(first: 50, after: $after) {{ {_PAGE_INFO} nodes {{ {_COMMENT} }} }}
+    }}
+  }}
+}}
+""".strip()
+MORE_REPLIES = f"""
+query MoreReplies($id: ID!, $after: String!) {{
+  node(id: $id) {{
+    ... on DiscussionComment {{
+      replies(first: 50, after: $after) {{ {_PAGE_INFO} nodes {{ {_AUTHORED} }} }}
+    }}
+  }}
+}}
+""".strip()
+# Follow-up requests one crawl may spend on long threads (each is one GraphQL call).
+MAX_FOLLOW_UPS = 50
 
 
 @dataclass
@@ -40,6 +65,42 @@ class DiscussionPage:
     posts: list[Post] = field(default_factory=list)
     newest: datetime | None = None
     warnings: list[str] = field(default_factory=list)
+    follow_ups: int = 0  # requests for comments and replies past their first page
+    cut_short: int = 0  # threads left unfinished when MAX_FOLLOW_UPS was spent
+
+
+@dataclass
+class _Reader:
+    """Asks for the next page of one discussion's comments or one comment's replies."""
+
+    http: HttpClient
+    endpoint: str
+    headers: dict[str, str]
+    result: DiscussionPage
+
+    def more(self, query: str, node_id: Any, after: Any, key: str) -> dict[str, Any] | None:
+        """The next page of connection `key` of node `node_id`; None (a warning) if unread."""
+        if not (isinstance(node_id, str) and isinstance(after, str)):
+            return None
+        if self.result.follow_ups >= MAX_FOLLOW_UPS:
+            self.result.cut_short += 1
+            return None
+        self.result.follow_ups += 1
+        variables = {"id": node_id, "after": after}
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        try:
+            response = self.http.post(self.endpoint, body, headers=self.headers, paced=True)
+            data = json.loads(response.body)
+        except (SourceError, ValueError) as exc:
+            self.result.warnings.append(f"github discussion {key} not all read: {exc}")
+            return None
+        connection = _dig(data, "data", "node", key)
+        if not isinstance(connection, dict):
+            errors = _dig(data, "errors")
+            detail = f": {errors[0].get('message')}" if _first_error(errors) else ""
+            self.result.warnings.append(f"github discussion {key} not all read{detail}")
+            return None
+        return connection
 
 
 def read_discussions(
@@ -56,6 +117,7 @@ def read_discussions(
     """Page through a repository's discussions until one updated before `since` shows up."""
     owner, name = repo.split("/", 1)
     result = DiscussionPage()
+    reader = _Reader(http, endpoint, headers, result)
     after: str | None = None
     for _ in range(max_pages):
         variables: dict[str, Any] = {"owner": owner, "repo": name, "first": per_page}
@@ -79,12 +141,21 @@ def read_discussions(
                 break
             if updated and (result.newest is None or updated > result.newest):
                 result.newest = updated
-            result.posts.extend(_posts(node, repo, community))
+            result.posts.extend(_posts(reader, node, repo, community))
         info = connection.get("pageInfo") if isinstance(connection.get("pageInfo"), dict) else {}
         after = info.get("endCursor") if isinstance(info, dict) else None
         if older_seen or not (isinstance(info, dict) and info.get("hasNextPage")) or not after:
             break
+    if result.cut_short:
+        result.warnings.append(
+            f"github discussions: {result.cut_short} long threads not read to the end "
+            f"(a crawl asks for at most {MAX_FOLLOW_UPS} further pages of comments)"
+        )
     return result
+
+
+def _first_error(errors: Any) -> bool:
+    return isinstance(errors, list) and bool(errors) and isinstance(errors[0], dict)
 
 
 def _connection(raw: bytes, endpoint: str, warnings: list[str]) -> dict[str, Any] | None:
@@ -109,7 +180,7 @@ def _connection(raw: bytes, endpoint: str, warnings: list[str]) -> dict[str, Any
     return connection
 
 
-def _posts(node: dict[str, Any], repo: str, community: str) -> Iterator[Post]:
+def _posts(reader: _Reader, node: dict[str, Any], repo: str, community: str) -> Iterator[Post]:
     number = node.get("number")
     if not isinstance(number, int):
         return
@@ -127,28 +198,63 @@ def _posts(node: dict[str, Any], repo: str, community: str) -> Iterator[Post]:
         published=_time(node.get("createdAt")),
         community=community,
     )
-    comments = _dig(node, "comments", "nodes")
-    seen: set[str] = set()
-    for comment in [node.get("answer"), *(comments if isinstance(comments, list) else [])]:
+    thread = _Thread(thread_id, thread_url, community)
+    yield from thread.comment(node.get("answer"), thread_id)
+    comments = node.get("comments")
+    while isinstance(comments, dict):
+        for comment in _nodes(comments):
+            yield from thread.comment(comment, thread_id)
+            replies = comment.get("replies")
+            while isinstance(replies, dict):
+                for reply in _nodes(replies):
+                    yield from thread.comment(reply, f"{thread_id}/{comment.get('id')}")
+                replies = _next(reader, MORE_REPLIES, comment.get("id"), replies, "replies")
+        comments = _next(reader, MORE_COMMENTS, node.get("id"), comments, "comments")
+
+
+@dataclass
+class _Thread:
+    """One discussion's comments and replies as posts, each once."""
+
+    thread_id: str
+    thread_url: str
+    community: str
+    seen: set[str] = field(default_factory=set)
+
+    def comment(self, comment: Any, parent_id: str) -> Iterator[Post]:
         if not isinstance(comment, dict) or not isinstance(comment.get("id"), str):
-            continue
+            return
         text = _text(comment.get("bodyText") or comment.get("body"))
-        if comment["id"] in seen or text is None:
-            continue  # the answer is also among the comments; an id alone has nothing to read
-        seen.add(comment["id"])
-        reply_to = _dig(comment, "replyTo", "id")
+        if comment["id"] in self.seen or text is None:
+            return  # the answer is also among the comments; an id alone has nothing to read
+        self.seen.add(comment["id"])
         yield Post(
             source="github",
-            external_id=f"{thread_id}/{comment['id']}",
+            external_id=f"{self.thread_id}/{comment['id']}",
             text=normalise_whitespace(text),
-            url=_text(comment.get("url")) or thread_url,
-            thread_url=thread_url,
-            parent_id=f"{thread_id}/{reply_to}" if isinstance(reply_to, str) else thread_id,
+            url=_text(comment.get("url")) or self.thread_url,
+            thread_url=self.thread_url,
+            parent_id=parent_id,
             author=_login(comment),
             author_url=_author_url(comment),
             published=_time(comment.get("createdAt")),
-            community=community,
+            community=self.community,
         )
+
+
+def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = connection.get("nodes")
+    return [n for n in nodes if isinstance(n, dict)] if isinstance(nodes, list) else []
+
+
+def _next(
+    reader: _Reader, query: str, node_id: Any, connection: dict[str, Any], key: str
+) -> dict[str, Any] | None:
+    """The connection's next page when it has one, else None."""
+    info = connection.get("pageInfo")
+    if not (isinstance(info, dict) and info.get("hasNextPage")):
+        return None
+    return reader.more(query, node_id, info.get("endCursor"), key)
 
 
 def _dig(value: Any, *keys: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -165,3 +166,100 @@ def test_graphql_errors_and_failures_are_warnings_and_issues_still_come(
     )
     assert [p.external_id for p in failed.posts] == ["PyGithub/PyGithub#33"]
     assert failed.warnings[0].startswith("github discussions not read: HTTP 502")
+
+
+# Derived from the recorded discussion 2993, whose answer is the first of its two comments
+# (ids DC_kwDOADYVqs4AnxkU and DC_kwDOADYVqs4AoA2V, recorded with ids only): the list answer
+# gets one page of each, marked "more to come", and the follow-up answers carry the rest in
+# the shape of PyGithub's recorded `node(id:) { ... on Discussion { comments(after:) } }`
+# answer. The reply and second-comment texts below are made up for the test.
+_RECORDED = json.loads((GITHUB / "graphql_discussion_node_2993.json").read_bytes())
+_NODE: dict[str, Any] = _RECORDED["data"]["node"]
+_SECOND_COMMENT = "DC_kwDOADYVqs4AoA2V"
+
+
+def _reply(number: int) -> dict[str, Any]:
+    return {
+        "id": f"DC_reply{number}",
+        "url": f"https://github.com/PyGithub/PyGithub/discussions/2993#discussioncomment-{number}",
+        "bodyText": f"Reply {number}: we are evaluating this for our team's repositories.",
+        "createdAt": f"2024-08-2{number}T10:00:00Z",
+        "author": {"login": f"replier{number}", "url": f"https://github.com/replier{number}"},
+    }
+
+
+def _long_thread() -> tuple[bytes, bytes, bytes]:
+    """The list answer, the answer's second page of replies, the second page of comments."""
+    more: dict[str, Any] = {"endCursor": "r1", "hasNextPage": True}
+    done: dict[str, Any] = {"endCursor": "z", "hasNextPage": False}
+    answer = {**_NODE["answer"], "replies": {"pageInfo": more, "nodes": [_reply(1)]}}
+    comments = {"pageInfo": {**more, "endCursor": "c1"}, "nodes": [answer]}
+    discussions = {"pageInfo": done, "nodes": [{**_NODE, "comments": comments}]}
+    second = {**_reply(3), "id": _SECOND_COMMENT, "replies": {"pageInfo": done, "nodes": []}}
+    answers: list[dict[str, Any]] = [
+        {"data": {"repository": {"discussions": discussions}}},
+        {"data": {"node": {"replies": {"pageInfo": done, "nodes": [_reply(2)]}}}},
+        {"data": {"node": {"comments": {"pageInfo": done, "nodes": [second]}}}},
+    ]
+    listing, replies, rest = (json.dumps(a).encode() for a in answers)
+    return listing, replies, rest
+
+
+def test_long_threads_are_read_to_the_end_with_replies_under_their_comment(
+    replay: ReplayServer,
+) -> None:
+    _no_issues(replay)
+    replay.queue("/graphql", *(_route(body) for body in _long_thread()))
+    with HttpClient(HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))) as http:
+        result = _source(replay).fetch(http, Cursor())
+    thread = "PyGithub/PyGithub#2993"
+    answer = f"{thread}/DC_kwDOADYVqs4AnxkU"
+    assert [(p.external_id, p.parent_id) for p in result.posts] == [
+        (thread, None),
+        (answer, thread),
+        (f"{thread}/DC_reply1", answer),
+        (f"{thread}/DC_reply2", answer),  # from the second page of the answer's replies
+        (f"{thread}/{_SECOND_COMMENT}", thread),  # from the second page of comments
+    ]
+    assert result.posts[3].author == "replier2"
+    assert result.posts[3].text.startswith("Reply 2: we are evaluating")
+    asked = [json.loads(r.body) for r in replay.requests_to("/graphql")]
+    assert [a["query"].split("(")[0] for a in asked] == [
+        "query Discussions",
+        "query MoreReplies",
+        "query MoreComments",
+    ]
+    assert asked[1]["variables"] == {"id": "DC_kwDOADYVqs4AnxkU", "after": "r1"}
+    assert asked[2]["variables"] == {"id": _NODE["id"], "after": "c1"}
+    assert result.warnings == ()
+
+
+def test_a_failed_follow_up_keeps_what_was_read_and_says_so(replay: ReplayServer) -> None:
+    _no_issues(replay)
+    listing, _replies, _more = _long_thread()
+    error = b'{"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded"}]}'
+    replay.queue("/graphql", _route(listing), _route(error), _route(b"not json"))
+    with HttpClient(HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))) as http:
+        result = _source(replay).fetch(http, Cursor())
+    assert len(result.posts) == 3  # the discussion, its answer, the first reply
+    assert result.warnings[0] == "github discussion replies not all read: API rate limit exceeded"
+    assert result.warnings[1].startswith("github discussion comments not all read: ")
+
+
+def test_follow_ups_stop_at_the_crawl_budget_with_a_warning(
+    replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sources.github_discussions as discussions
+
+    monkeypatch.setattr(discussions, "MAX_FOLLOW_UPS", 1)
+    _no_issues(replay)
+    listing, replies, _more = _long_thread()
+    replay.queue("/graphql", _route(listing), _route(replies))
+    with HttpClient(HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))) as http:
+        result = _source(replay).fetch(http, Cursor())
+    assert len(replay.requests_to("/graphql")) == 2
+    assert len(result.posts) == 4  # the second page of comments was not asked for
+    assert result.warnings == (
+        "github discussions: 1 long threads not read to the end "
+        "(a crawl asks for at most 1 further pages of comments)",
+    )
