@@ -73,7 +73,7 @@ def feature_row(
     """The combiner's input: the rule group features, how many intent and penalty groups
     fired (`count:intent`, `count:penalty`), and the textcat logits (`tc:LABEL`)."""
     x = features(hits, rules, is_comment=is_comment)
-    if source in ISSUE_TRACKERS:
+    if source is not None and source.lower() in ISSUE_TRACKERS:
         # Issue trackers ask differently, and a far larger share of what is asked there is a
         # buyer's (a licence, an edition, "is it production ready?"): their own intercept, so
         # that community posts keep theirs (added GitHub posts, CV: community AP 0.728 -> 0.735).

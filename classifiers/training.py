@@ -103,7 +103,7 @@ def train(
     # Issue-tracker posts fit the combiners but do not train the bag of words: their words
     # ("licence", "production", "enterprise") would shift community posts' textcat scores
     # (measured: dev AP 0.531 -> 0.519 with them in the textcat, unchanged without).
-    trains_textcat = [d.source not in ISSUE_TRACKERS for d in docs]
+    trains_textcat = [(d.source or "").lower() not in ISSUE_TRACKERS for d in docs]
     oof = _out_of_fold_textcat(
         texts, cats, trains_textcat, (extra_texts, extra_cats), folds, settings
     )

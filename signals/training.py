@@ -81,9 +81,11 @@ def review_records(engine: Engine) -> list[dict[str, Any]]:
     query = text(
         """
         SELECT d.post_id, d.decision, d.is_signal, d.stage, d.intents, d.products,
-               p.title, p.text, parent.title AS parent_title, parent.text AS parent_text
+               p.title, p.text, parent.title AS parent_title, parent.text AS parent_text,
+               s.kind AS source
         FROM review_decisions d
         JOIN posts p ON p.id = d.post_id
+        JOIN sources s ON s.id = p.source_id
         LEFT JOIN posts parent ON parent.id = p.parent_id
         ORDER BY d.post_id, d.decided_at, d.id
         """
@@ -104,6 +106,7 @@ def review_records(engine: Engine) -> list[dict[str, Any]]:
                 "title": row["title"],
                 "text": row["text"],
                 "context": context,
+                "source": row["source"],
                 "is_signal": is_signal,
                 "stage": row["stage"] if is_signal else None,
                 "intents": _json_list(row["intents"]) if is_signal else [],

@@ -158,6 +158,7 @@ def test_reviews_become_training_records_latest_decision_wins(engine: Engine) ->
     assert records["review:1"]["is_signal"] is True
     assert records["review:1"]["intents"] == ["migration"]
     assert records["review:1"]["products"] == ["Freshdesk"]
+    assert records["review:1"]["source"] == "rss"  # the kind travels: GitHub reviews train as such
     assert records["review:3"]["is_signal"] is False  # spam is never a signal
     merged, skipped = merge_reviews([], list(records.values()), _rows("dev"))
     assert skipped == 1  # post 2 is an evaluation post, re-spaced and upper-cased

@@ -70,7 +70,7 @@ def test_classify_reads_an_optional_source_kind(runner: CliRunner, tmp_path: Pat
     question = {"title": "Enterprise edition", "text": "How do we buy the enterprise edition?"}
     lines = [
         json.dumps({"id": 1, **question}),
-        json.dumps({"id": 2, "source": "github", **question}),
+        json.dumps({"id": 2, "source": "GitHub", **question}),  # kinds match in any case
     ]
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n")
