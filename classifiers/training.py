@@ -104,6 +104,8 @@ def train(
     # ("licence", "production", "enterprise") would shift community posts' textcat scores
     # (measured: dev AP 0.531 -> 0.519 with them in the textcat, unchanged without).
     trains_textcat = [(d.source or "").lower() not in ISSUE_TRACKERS for d in docs]
+    if sum(trains_textcat) < 2 * settings.folds:  # (almost) only issue posts: they train it
+        trains_textcat = [True] * len(docs)
     oof = _out_of_fold_textcat(
         texts, cats, trains_textcat, (extra_texts, extra_cats), folds, settings
     )
@@ -261,8 +263,8 @@ def _out_of_fold_textcat(
     `trains` marks and on `extra` (texts and cats only ever trained on: the synthetic posts)."""
     oof: list[dict[str, float]] = [{} for _ in texts]
     for k, held in enumerate(folds):
-        keep = sorted(set(range(len(texts))) - set(held))
-        keep = [i for i in keep if trains[i]]
+        others = sorted(set(range(len(texts))) - set(held))
+        keep = [i for i in others if trains[i]] or others
         nlp = _train_textcat(
             [texts[i] for i in keep] + list(extra[0]),
             [cats[i] for i in keep] + list(extra[1]),

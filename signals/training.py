@@ -60,7 +60,7 @@ def read_labeled(path: Path) -> list[dict[str, Any]]:
             raise InputError(f'{path}:{number}: needs a "text" string; {_SHAPE}')
         if not isinstance(record.get("is_signal"), bool):
             raise InputError(f'{path}:{number}: "is_signal" must be true or false; {_SHAPE}')
-        for key in ("title", "context"):
+        for key in ("title", "context", "source"):
             if record.get(key) is not None and not isinstance(record[key], str):
                 raise InputError(f'{path}:{number}: "{key}" must be a string or null; {_SHAPE}')
         record.setdefault("id", f"{path.name}:{number}")

@@ -71,6 +71,15 @@ def test_eval_of_an_unlabelled_file_is_one_error_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
 
 
+def test_a_labelled_post_with_a_bad_source_is_one_error_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": "hi", "is_signal": False, "source": 7}) + "\n")
+    result = CliRunner().invoke(app, ["eval", str(path)])
+    assert result.exit_code == 2
+    assert f'{path}:1: "source" must be a string or null' in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_train_writes_a_model_that_eval_and_classify_use(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "model"

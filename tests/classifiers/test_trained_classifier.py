@@ -219,6 +219,14 @@ def test_issue_tracker_posts_fit_the_combiner_but_do_not_train_the_textcat(
     assert mixed["cross_validation"]["by_source"]["github"]["posts"] == 40
 
 
+def test_issue_tracker_posts_alone_still_train_a_textcat(rules: RuleSet, tmp_path: Path) -> None:
+    issues = [{**r, "source": "github"} for r in _subset()]
+    meta = train(issues, rules, tmp_path / "m", TrainSettings(epochs=2))
+    assert meta["cross_validation"]["by_source"]["github"]["posts"] == len(issues)
+    weights = json.loads((tmp_path / "m" / "evidence.json").read_text())["tokens"]
+    assert weights  # the bag of words learned from them: nothing else was there to learn from
+
+
 def test_product_scope_signals_names_products_only_on_signals(
     rules: RuleSet, tmp_path: Path
 ) -> None:
