@@ -1,4 +1,4 @@
-"""GitHub: issues (REST, `since`) and discussions (GraphQL) of a repository, or issue search."""
+"""GitHub: issues and their comments (REST, `since`) and discussions (GraphQL), or issue search."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from sources.errors import ParseError, SourceConfigError
+from sources.github_comments import CommentPage, comments_url, read_comments
 from sources.github_discussions import DiscussionPage, read_discussions
 from sources.http import HttpClient
 from sources.jsonapi import dump_position, load_position
@@ -33,6 +34,7 @@ class GitHubSource:
     token: str | None = field(default=None, repr=False)  # else GITHUB_TOKEN; never logged
     include_pull_requests: bool = False
     include_discussions: bool = True
+    include_comments: bool = True  # OWNER/REPO only: comments under issues (and pull requests)
     per_page: int = 100
     max_pages: int = 5
     backfill_days: int | None = 30
@@ -77,12 +79,23 @@ class GitHubSource:
             issues.extend(i for i in items if isinstance(i, dict) and "number" in i)
             match = _LINK_NEXT.search(response.headers.get("link", ""))
             url = match.group(1) if match else None
-        warnings = list(reader.warnings)
         posts = [self._post(i) for i in issues if self.include_pull_requests or not _is_pr(i)]
         stamps = [_time(i.get("updated_at" if not searching else "created_at")) for i in issues]
         newest = max((s for s in stamps if s), default=None)
         # `since` (and created:>) include the boundary: start one second after the newest seen.
         position = {**state, "since": _iso(newest + timedelta(seconds=1)) if newest else since}
+        read = CommentPage()
+        if not searching and self.include_comments:
+            # Cursors from before comments were read start them where the issues stood.
+            start = state.get("comments", since)
+            position["comments"] = start
+            if not reader.stopped:
+                read = self._comments(reader, start)
+                posts.extend(read.posts)
+                if read.newest:
+                    position["comments"] = _iso(read.newest + timedelta(seconds=1))
+        # The reader's rate-limit stop (issues or comments), then what failed in the comments.
+        warnings = [*reader.warnings, *read.warnings]
         if not searching and self.include_discussions:
             if not token:
                 # GitHub's GraphQL API answers nobody without a token.
@@ -97,6 +110,17 @@ class GitHubSource:
                     position["discussions"] = _iso(found.newest)
         return FetchResult(
             posts=tuple(posts), cursor=Cursor(position=_dump(position)), warnings=tuple(warnings)
+        )
+
+    def _comments(self, reader: JsonReader, since: str | None) -> CommentPage:
+        repo = self.target.strip()
+        return read_comments(
+            reader,
+            comments_url(self.base_url, repo, since, self.per_page),
+            repo,
+            max_pages=self.max_pages,
+            include_pull_requests=self.include_pull_requests,
+            community=self.community or repo,
         )
 
     def _discussions(
@@ -183,14 +207,14 @@ def _time(value: Any) -> datetime | None:
 
 
 def _load(position: str | None) -> dict[str, Any]:
-    """The cursor: JSON with issue and discussion marks, or (older cursors) the issues' since."""
+    """The cursor: JSON with issue, comment and discussion marks, or (older) the issues' since."""
     if position and position.startswith("{"):
         return load_position(position)
     return {"since": position} if position else {}
 
 
 def _dump(position: dict[str, Any]) -> str | None:
-    """Issues only: the plain since (as before); with a discussions mark, a JSON object."""
+    """Issues only: the plain since (as before); with comment or discussion marks, JSON."""
     if set(position) <= {"since"}:
         return position.get("since")
     return dump_position(position)

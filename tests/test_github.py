@@ -18,6 +18,7 @@ from tests.conftest import FIXTURES
 
 GITHUB = FIXTURES / "github"
 ISSUES = "/repos/PyGithub/PyGithub/issues"
+COMMENTS = "/repos/PyGithub/PyGithub/issues/comments"
 JSON = "application/json; charset=utf-8"
 
 
@@ -40,8 +41,13 @@ def _serve(replay: ReplayServer, path: str, name: str, **headers: str) -> Route:
     return route
 
 
+def _no_comments(replay: ReplayServer) -> None:
+    replay.routes[COMMENTS] = Route(body=b"[]", content_type=JSON, conditional=False)
+
+
 def test_repository_issues_with_authors_titles_and_times(replay: ReplayServer) -> None:
     _serve(replay, ISSUES, "repo_issues_labels_bug.json")
+    _no_comments(replay)
     source = GitHubSource("PyGithub/PyGithub", base_url=replay.url(""), backfill_days=None)
     with _client() as http:
         result = source.fetch(http, Cursor())
@@ -61,7 +67,10 @@ def test_repository_issues_with_authors_titles_and_times(replay: ReplayServer) -
         "direction": ["asc"],
         "per_page": ["100"],
     }
-    assert result.cursor.position == "2012-05-28T14:47:03Z"  # updated_at + 1 s
+    assert json.loads(result.cursor.position or "") == {
+        "since": "2012-05-28T14:47:03Z",  # updated_at + 1 s
+        "comments": None,  # none yet, and no backfill limit: the next crawl reads them all
+    }
     assert result.warnings == (
         "github discussions skipped: the GraphQL API needs a token (set GITHUB_TOKEN)",
     )
@@ -69,6 +78,7 @@ def test_repository_issues_with_authors_titles_and_times(replay: ReplayServer) -
 
 def test_second_crawl_asks_only_for_issues_updated_since(replay: ReplayServer) -> None:
     _serve(replay, ISSUES, "repo_issues_closed_milestone3.json")
+    _no_comments(replay)
     source = GitHubSource("PyGithub/PyGithub", base_url=replay.url(""), backfill_days=None)
     with _client() as http:
         first = source.fetch(http, Cursor())
@@ -84,18 +94,20 @@ def test_second_crawl_asks_only_for_issues_updated_since(replay: ReplayServer) -
     assert first.posts[3].text == ""  # an issue with an empty body keeps its title
     assert first.posts[3].title == "Implement full API"
     assert second.posts == ()
-    assert _query(replay.requests[1].path)["since"] == ["2012-03-19T20:56:02Z"]
+    assert _query(replay.requests_to(ISSUES)[1].path)["since"] == ["2012-03-19T20:56:02Z"]
 
 
 def test_token_is_sent_and_never_shown(
     replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _serve(replay, ISSUES, "repo_issues_labels_bug.json")
+    _no_comments(replay)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret_value")
     source = GitHubSource("PyGithub/PyGithub", base_url=replay.url(""), include_discussions=False)
     with _client() as http:
         result = source.fetch(http, Cursor())
     assert replay.requests[0].headers["authorization"] == "Bearer ghp_secret_value"
+    assert replay.requests[1].headers["authorization"] == "Bearer ghp_secret_value"  # comments
     assert "ghp_secret_value" not in repr(source) + repr(result)
     configured = GitHubSource("a/b", token="from-config")
     assert "from-config" not in repr(configured)
@@ -140,6 +152,7 @@ def test_link_header_pagination_is_followed(replay: ReplayServer) -> None:
     replay.routes[page2] = Route(
         body=(GITHUB / "repo_issues_closed_milestone3.json").read_bytes(), content_type=JSON
     )
+    _no_comments(replay)
     source = GitHubSource("PyGithub/PyGithub", base_url=replay.url(""), backfill_days=None)
     with _client() as http:
         result = source.fetch(http, Cursor())
@@ -168,6 +181,7 @@ def test_settings_name_the_fix() -> None:
 
 def test_fetch_command_works_against_a_local_api(replay: ReplayServer) -> None:
     _serve(replay, ISSUES, "repo_issues_labels_bug.json")
+    _no_comments(replay)
     result = CliRunner().invoke(
         app,
         [
@@ -199,4 +213,5 @@ def test_exhausted_rate_limit_stops_before_the_next_page(replay: ReplayServer) -
         result = source.fetch(http, Cursor())
     assert len(result.posts) == 1
     assert replay.requests_to(page2) == []
+    assert replay.requests_to(COMMENTS) == []  # the budget is spent: comments wait too
     assert result.warnings[0].startswith("rate limit exhausted")

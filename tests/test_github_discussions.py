@@ -15,6 +15,7 @@ from tests.conftest import FIXTURES
 
 GITHUB = FIXTURES / "github"
 ISSUES = "/repos/PyGithub/PyGithub/issues"
+COMMENTS = "/repos/PyGithub/PyGithub/issues/comments"
 JSON = "application/json; charset=utf-8"
 # The headers GitHub sent with the recorded GraphQL answers.
 LIMITS = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4987"}
@@ -35,7 +36,9 @@ def _source(replay: ReplayServer, **settings: object) -> GitHubSource:
 
 
 def _no_issues(replay: ReplayServer) -> None:
+    """An issue tracker with nothing in it: no issues, no comments."""
     replay.routes[ISSUES] = Route(body=b"[]", content_type=JSON, conditional=False)
+    replay.routes[COMMENTS] = Route(body=b"[]", content_type=JSON, conditional=False)
 
 
 def _node_2993_as_a_page() -> bytes:
@@ -117,6 +120,7 @@ def test_a_discussion_and_its_answer_come_out_as_thread_and_reply(replay: Replay
     assert answer.text.startswith("This comment contains the answer to your question:")
     assert answer.text.endswith("but doesn't look like it's made it into a release yet.")
     assert json.loads(result.cursor.position or "{}") == {
+        "comments": None,  # none yet, and no backfill limit: the next crawl reads them all
         "discussions": "2024-08-29T16:01:00Z",  # the discussion's updatedAt
         "since": None,
     }
@@ -154,6 +158,7 @@ def test_graphql_errors_and_failures_are_warnings_and_issues_still_come(
     replay.routes[ISSUES] = Route(
         body=(GITHUB / "repo_issues_labels_bug.json").read_bytes(), content_type=JSON
     )
+    replay.routes[COMMENTS] = Route(body=b"[]", content_type=JSON, conditional=False)
     error = b'{"errors":[{"type":"FORBIDDEN","message":"Resource not accessible by integration"}]}'
     replay.queue("/graphql", _route(error), Route(body=b"oops", status=502, conditional=False))
     with HttpClient(HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))) as http:
