@@ -88,12 +88,10 @@ class GitHubSource:
         if not searching and self.include_comments:
             # Cursors from before comments were read start them where the issues stood.
             start = state.get("comments", since)
-            position["comments"] = start
-            if not reader.stopped:
-                read = self._comments(reader, start)
-                posts.extend(read.posts)
-                if read.newest:
-                    position["comments"] = _iso(read.newest + timedelta(seconds=1))
+            read = self._comments(reader, start)  # asks nothing once the rate limit stopped us
+            posts.extend(read.posts)
+            mark = read.newest + timedelta(seconds=1) if read.newest else None
+            position["comments"] = _iso(mark) if mark else start
         # The reader's rate-limit stop (issues or comments), then what failed in the comments.
         warnings = [*reader.warnings, *read.warnings]
         if not searching and self.include_discussions:

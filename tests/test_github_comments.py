@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -243,3 +244,27 @@ def test_an_old_cursor_still_works(replay: ReplayServer) -> None:
         "comments": "2012-05-20T00:00:00Z",
         "discussions": "2024-08-29T16:01:00Z",
     }
+
+
+def test_a_spent_rate_limit_on_comments_stops_their_paging_and_the_discussions(
+    replay: ReplayServer,
+) -> None:
+    page2 = f"{COMMENTS}?page=2"
+    _serve(replay)
+    replay.routes[COMMENTS] = _route(
+        FIRST3,
+        **{
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(int(time.time()) + 3600),
+            "link": f'<{replay.url(page2)}>; rel="next"',
+        },
+    )
+    source = _source(replay, include_discussions=True, token="ghp_test_token")
+    with _client() as http:
+        result = source.fetch(http, Cursor())
+    assert len(result.posts) == 1 + 3  # what was read is kept
+    assert replay.requests_to(page2) == []
+    assert replay.requests_to("/graphql") == []
+    (warning,) = result.warnings
+    assert warning.startswith("rate limit exhausted until ")
+    assert json.loads(result.cursor.position or "")["comments"] == "2012-04-17T18:58:06Z"
