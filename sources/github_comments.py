@@ -53,7 +53,7 @@ def read_comments(
             if not isinstance(data, list):
                 raise ParseError("github answered with something other than a list", next_url)
         except SourceError as exc:
-            # The issues already read are worth keeping; the cursor keeps this page's mark.
+            # Keep the issues and earlier pages; the mark stays before this page: asked again.
             result.warnings.append(f"github issue comments not read: {exc}")
             break
         for comment in data:
