@@ -13,7 +13,7 @@ from sources.errors import ParseError, SourceConfigError
 from sources.github_comments import CommentPage, comments_url, read_comments
 from sources.github_discussions import DiscussionPage, read_discussions
 from sources.http import HttpClient
-from sources.jsonapi import dump_position, load_position
+from sources.jsonapi import dump_position, from_iso, load_position
 from sources.jsonreader import JsonReader
 from sources.records import Cursor, FetchResult, Post
 from sources.text import normalise_whitespace
@@ -80,7 +80,7 @@ class GitHubSource:
             match = _LINK_NEXT.search(response.headers.get("link", ""))
             url = match.group(1) if match else None
         posts = [self._post(i) for i in issues if self.include_pull_requests or not _is_pr(i)]
-        stamps = [_time(i.get("updated_at" if not searching else "created_at")) for i in issues]
+        stamps = [from_iso(i.get("updated_at" if not searching else "created_at")) for i in issues]
         newest = max((s for s in stamps if s), default=None)
         # `since` (and created:>) include the boundary: start one second after the newest seen.
         position = {**state, "since": _iso(newest + timedelta(seconds=1)) if newest else since}
@@ -129,7 +129,7 @@ class GitHubSource:
             self._graphql_url(),
             self.target.strip(),
             {**headers, "Content-Type": "application/json"},
-            since=_time(since),
+            since=from_iso(since),
             per_page=min(self.per_page, 50),  # 50 x 50 comments x 10 replies: within node limits
             max_pages=self.max_pages,
             community=self.community or self.target.strip(),
@@ -178,7 +178,7 @@ class GitHubSource:
             author_url=(user.get("html_url") if isinstance(user, dict) else None)
             or (f"https://github.com/{login}" if login else None),
             title=normalise_whitespace(str(issue.get("title") or "")) or None,
-            published=_time(issue.get("created_at")),
+            published=from_iso(issue.get("created_at")),
             community=self.community or repo,
         )
 
@@ -193,15 +193,6 @@ class GitHubSource:
 def _is_pr(issue: dict[str, Any]) -> bool:
     pull = issue.get("pull_request")
     return isinstance(pull, dict) and bool(pull.get("html_url") or pull.get("url"))
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def _load(position: str | None) -> dict[str, Any]:

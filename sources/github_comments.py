@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from sources.errors import ParseError, SourceError
+from sources.jsonapi import from_iso
 from sources.jsonreader import JsonReader
 from sources.records import Post
 from sources.text import normalise_whitespace
@@ -59,7 +60,7 @@ def read_comments(
         for comment in data:
             if not isinstance(comment, dict):
                 continue
-            updated = _time(comment.get("updated_at"))
+            updated = from_iso(comment.get("updated_at"))
             if updated and (result.newest is None or updated > result.newest):
                 result.newest = updated
             if not include_pull_requests and _on_pull_request(comment):
@@ -99,15 +100,6 @@ def _post(comment: dict[str, Any], repo: str, community: str) -> Post | None:
         author=login,
         author_url=(user.get("html_url") if isinstance(user, dict) else None)
         or (f"https://github.com/{login}" if login else None),
-        published=_time(comment.get("created_at")),
+        published=from_iso(comment.get("created_at")),
         community=community,
     )
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None

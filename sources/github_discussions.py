@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sources.errors import ParseError, SourceError
 from sources.http import HttpClient
+from sources.jsonapi import from_iso
 from sources.records import Post
 from sources.text import normalise_whitespace
 
@@ -135,7 +136,7 @@ def read_discussions(
         nodes = [n for n in connection.get("nodes") or [] if isinstance(n, dict)]
         older_seen = False
         for node in nodes:
-            updated = _time(node.get("updatedAt"))
+            updated = from_iso(node.get("updatedAt"))
             if since is not None and updated is not None and updated <= since:
                 older_seen = True  # ordered by activity: everything after this is older
                 break
@@ -195,7 +196,7 @@ def _posts(reader: _Reader, node: dict[str, Any], repo: str, community: str) -> 
         author=_login(node),
         author_url=_author_url(node),
         title=normalise_whitespace(_text(node.get("title")) or "") or None,
-        published=_time(node.get("createdAt")),
+        published=from_iso(node.get("createdAt")),
         community=community,
     )
     thread = _Thread(thread_id, thread_url, community)
@@ -237,7 +238,7 @@ class _Thread:
             parent_id=parent_id,
             author=_login(comment),
             author_url=_author_url(comment),
-            published=_time(comment.get("createdAt")),
+            published=from_iso(comment.get("createdAt")),
             community=self.community,
         )
 
@@ -276,12 +277,3 @@ def _login(node: dict[str, Any]) -> str | None:
 def _author_url(node: dict[str, Any]) -> str | None:
     login = _login(node)
     return _text(_dig(node, "author", "url")) or (f"https://github.com/{login}" if login else None)
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
