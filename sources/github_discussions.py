@@ -142,7 +142,7 @@ def read_discussions(
                 break
             if updated and (result.newest is None or updated > result.newest):
                 result.newest = updated
-            result.posts.extend(_posts(reader, node, repo, community))
+            result.posts.extend(_posts(node, repo, community, reader))
         info = connection.get("pageInfo") if isinstance(connection.get("pageInfo"), dict) else {}
         after = info.get("endCursor") if isinstance(info, dict) else None
         if older_seen or not (isinstance(info, dict) and info.get("hasNextPage")) or not after:
@@ -181,7 +181,10 @@ def _connection(raw: bytes, endpoint: str, warnings: list[str]) -> dict[str, Any
     return connection
 
 
-def _posts(reader: _Reader, node: dict[str, Any], repo: str, community: str) -> Iterator[Post]:
+def _posts(
+    node: dict[str, Any], repo: str, community: str, reader: _Reader | None = None
+) -> Iterator[Post]:
+    """The discussion and its comments and replies; without a reader, only those in `node`."""
     number = node.get("number")
     if not isinstance(number, int):
         return
@@ -249,11 +252,11 @@ def _nodes(connection: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _next(
-    reader: _Reader, query: str, node_id: Any, connection: dict[str, Any], key: str
+    reader: _Reader | None, query: str, node_id: Any, connection: dict[str, Any], key: str
 ) -> dict[str, Any] | None:
-    """The connection's next page when it has one, else None."""
+    """The connection's next page when it has one (and a reader to ask), else None."""
     info = connection.get("pageInfo")
-    if not (isinstance(info, dict) and info.get("hasNextPage")):
+    if reader is None or not (isinstance(info, dict) and info.get("hasNextPage")):
         return None
     return reader.more(query, node_id, info.get("endCursor"), key)
 
