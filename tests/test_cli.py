@@ -81,6 +81,22 @@ def test_classify_reads_an_optional_source_kind(runner: CliRunner, tmp_path: Pat
     assert tracker["confidence"] > community["confidence"]
 
 
+def test_comments_under_an_issue_are_weighed_like_any_comment(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # The issue-tracker intercept was learned on opening posts; a "+1" under an issue is chatter.
+    opener = "Enterprise edition\nHow do we buy the enterprise edition?"
+    comment = {"text": "+1, we need this too for our team.", "context": opener}
+    lines = [json.dumps({"id": i, "source": s, **comment}) for i, s in enumerate([None, "github"])]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["classify", str(source)])
+    assert result.exit_code == 0, result.stderr
+    community, tracker = (json.loads(line) for line in result.stdout.splitlines())
+    assert tracker["confidence"] == community["confidence"]
+    assert tracker["is_signal"] is False
+
+
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
