@@ -28,7 +28,11 @@ ADDED = LABELED / "added"
 ADDED_TRAIN_FILES = tuple(
     ADDED / f"{name}.jsonl" for name in ("reddit", "hackernews", "github_issues_forums")
 )
-EVAL_FILES = (LABELED / "dev.jsonl", ADDED / "github_issues_heldout.jsonl")
+EVAL_FILES = (
+    LABELED / "dev.jsonl",
+    ADDED / "github_issues_heldout.jsonl",
+    ADDED / "github_issues_heldout2.jsonl",
+)
 
 
 def default_training_files() -> list[Path]:
