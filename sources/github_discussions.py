@@ -78,12 +78,13 @@ class _Reader:
     endpoint: str
     headers: dict[str, str]
     result: DiscussionPage
+    failed: bool = False  # after one failed follow-up (a rate limit, say) ask no more
 
     def more(self, query: str, node_id: Any, after: Any, key: str) -> dict[str, Any] | None:
         """The next page of connection `key` of node `node_id`; None (a warning) if unread."""
         if not (isinstance(node_id, str) and isinstance(after, str)):
             return None
-        if self.result.follow_ups >= MAX_FOLLOW_UPS:
+        if self.failed or self.result.follow_ups >= MAX_FOLLOW_UPS:
             self.result.cut_short += 1
             return None
         self.result.follow_ups += 1
@@ -93,15 +94,19 @@ class _Reader:
             response = self.http.post(self.endpoint, body, headers=self.headers, paced=True)
             data = json.loads(response.body)
         except (SourceError, ValueError) as exc:
-            self.result.warnings.append(f"github discussion {key} not all read: {exc}")
+            self._fail(f"github discussion {key} not all read: {exc}")
             return None
         connection = _dig(data, "data", "node", key)
         if not isinstance(connection, dict):
             errors = _dig(data, "errors")
             detail = f": {errors[0].get('message')}" if _first_error(errors) else ""
-            self.result.warnings.append(f"github discussion {key} not all read{detail}")
+            self._fail(f"github discussion {key} not all read{detail}")
             return None
         return connection
+
+    def _fail(self, warning: str) -> None:
+        self.failed = True
+        self.result.warnings.append(warning)
 
 
 def read_discussions(
@@ -148,9 +153,14 @@ def read_discussions(
         if older_seen or not (isinstance(info, dict) and info.get("hasNextPage")) or not after:
             break
     if result.cut_short:
+        why = (
+            "no further pages of comments after a failed request"
+            if reader.failed
+            else f"at most {MAX_FOLLOW_UPS} further pages of comments"
+        )
         result.warnings.append(
             f"github discussions: {result.cut_short} long threads not read to the end "
-            f"(a crawl asks for at most {MAX_FOLLOW_UPS} further pages of comments)"
+            f"(a crawl asks for {why})"
         )
     return result
 

@@ -239,7 +239,7 @@ def test_long_threads_are_read_to_the_end_with_replies_under_their_comment(
     assert result.warnings == ()
 
 
-def test_a_failed_follow_up_keeps_what_was_read_and_says_so(replay: ReplayServer) -> None:
+def test_a_failed_follow_up_keeps_what_was_read_and_asks_no_more(replay: ReplayServer) -> None:
     _no_issues(replay)
     listing, _replies, _more = _long_thread()
     error = b'{"errors":[{"type":"RATE_LIMITED","message":"API rate limit exceeded"}]}'
@@ -247,8 +247,12 @@ def test_a_failed_follow_up_keeps_what_was_read_and_says_so(replay: ReplayServer
     with HttpClient(HttpSettings(allow_hosts=frozenset({"127.0.0.1"}))) as http:
         result = _source(replay).fetch(http, Cursor())
     assert len(result.posts) == 3  # the discussion, its answer, the first reply
-    assert result.warnings[0] == "github discussion replies not all read: API rate limit exceeded"
-    assert result.warnings[1].startswith("github discussion comments not all read: ")
+    assert result.warnings == (
+        "github discussion replies not all read: API rate limit exceeded",
+        "github discussions: 1 long threads not read to the end "
+        "(a crawl asks for no further pages of comments after a failed request)",
+    )
+    assert len(replay.requests_to("/graphql")) == 2  # nothing more asked after the failure
 
 
 def test_follow_ups_stop_at_the_crawl_budget_with_a_warning(
