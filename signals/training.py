@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,8 @@ from signals.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+    from classifiers.evaluate import EvaluationReport
 
 # The labelled posts of a source checkout (not installed with the wheel: training is a
 # development step, classifying is not).
@@ -201,11 +203,38 @@ def eval_command(context: AppContext, file: str, model: Path | None, as_json: bo
     predicted = [c.to_contract(d.id) for d, c in zip(docs, classifier.classify(docs), strict=True)]
     gold = [{**r, "id": str(r["id"])} for r in records]
     report = score(gold, predicted)
+    by_source = _by_source(gold, predicted)
     if as_json:
         out = {"model_version": classifier.model_version, **report.to_dict()}
+        if by_source:
+            out["by_source"] = {k: v.to_dict() for k, v in by_source.items()}
         sys.stdout.write(json.dumps(out, indent=1) + "\n")
     else:
         sys.stdout.write(f"model {classifier.model_version} on {file}\n{report.to_text()}\n")
+        for source, part in by_source.items():
+            counts = part.signal
+            sys.stdout.write(
+                f"source {source}: {part.n} posts, {counts.support} signals, "
+                f"{counts.tp + counts.fp} flagged ({counts.tp} right): is_signal "
+                f"P {counts.precision:.3f} R {counts.recall:.3f} F1 {counts.f1:.3f}\n"
+            )
+
+
+def _by_source(
+    gold: Sequence[Mapping[str, Any]], predicted: Sequence[Mapping[str, object]]
+) -> dict[str, EvaluationReport]:
+    """A report per `source` of the labelled posts, when they come from more than one."""
+    from classifiers import score
+
+    groups: dict[str, list[int]] = {}
+    for i, record in enumerate(gold):
+        groups.setdefault(str(record.get("source") or "unknown"), []).append(i)
+    if len(groups) < 2:
+        return {}
+    return {
+        source: score([gold[i] for i in members], [predicted[i] for i in members])
+        for source, members in sorted(groups.items())
+    }
 
 
 def typer_echo(line: str) -> None:

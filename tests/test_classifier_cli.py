@@ -60,6 +60,26 @@ def test_eval_prints_every_table_and_json(tmp_path: Path) -> None:
     assert signal["tp"] + signal["fn"] == sum(r["is_signal"] for r in sample)
 
 
+def test_eval_reports_each_source_of_a_mixed_file(tmp_path: Path) -> None:
+    sample = _rows("dev")[:90]
+    mixed = [{**r, "source": "github" if i % 3 == 0 else "reddit"} for i, r in enumerate(sample)]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in mixed))
+    text = CliRunner().invoke(app, ["eval", str(path)])
+    assert text.exit_code == 0, text.stderr
+    lines = [line for line in text.stdout.splitlines() if line.startswith("source ")]
+    assert [line.split(":")[0] for line in lines] == ["source github", "source reddit"]
+    assert lines[0].startswith("source github: 30 posts, ")
+    as_json = json.loads(CliRunner().invoke(app, ["eval", str(path), "--json"]).stdout)
+    parts = as_json["by_source"]
+    assert parts["github"]["n"] + parts["reddit"]["n"] == as_json["n"] == 90
+    signals = sum(part["is_signal"]["support"] for part in parts.values())
+    assert signals == as_json["is_signal"]["support"]
+    path.write_text("".join(json.dumps({**r, "source": "reddit"}) + "\n" for r in sample))
+    single = CliRunner().invoke(app, ["eval", str(path), "--json"])
+    assert "by_source" not in json.loads(single.stdout)  # one source: nothing to split
+
+
 def test_eval_of_an_unlabelled_file_is_one_error_line(tmp_path: Path) -> None:
     path = tmp_path / "plain.jsonl"
     path.write_text(json.dumps({"id": "1", "text": "hello"}) + "\n")
