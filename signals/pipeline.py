@@ -256,7 +256,7 @@ def classify_pending(
                 id=str(p.id),
                 text=p.text,
                 title=p.title,
-                context=contexts.get(p.id or 0),
+                context=_context(p, contexts),
                 source=kinds.get(p.source_id),
             )
             for p in batch
@@ -266,6 +266,15 @@ def classify_pending(
         last_id = batch[-1].id or last_id
         if on_batch:
             on_batch(len(batch))
+
+
+def _context(post: db.Post, contexts: dict[int, str]) -> str | None:
+    """The thread opener of a reply; "" for a reply whose thread is not stored (still a reply:
+    read with comment rules, never as an opening post); None for an opening post."""
+    found = contexts.get(post.id or 0)
+    if found is None and (post.parent_id or post.parent_external_id):
+        return ""
+    return found
 
 
 _MAX_THREAD_DEPTH = 32  # reply chains deeper than this keep the ancestor reached

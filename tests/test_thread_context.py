@@ -77,3 +77,30 @@ def test_posts_are_classified_knowing_their_source_kind(engine: Engine) -> None:
         )
         stored = dict(session.execute(query).all())
     assert stored == pytest.approx(direct)
+
+
+def test_a_reply_whose_thread_is_not_stored_is_still_read_as_a_reply(engine: Engine) -> None:
+    # As an opening post from an issue tracker this chatter crosses the threshold (the
+    # tracker's intercept); as the reply it is, it must not.
+    from pathlib import Path
+
+    from classifiers import Document, TrainedClassifier, load_rules
+
+    text = "+1, we need this too for our team."
+    classifier = TrainedClassifier(load_rules(Path(__file__).resolve().parents[1] / "config"))
+    assert next(classifier.classify([Document("x", text, source="github")])).is_signal
+    with Session(engine) as session:
+        tracker = db.Source(name="tracker", kind="github")
+        session.add(tracker)
+        session.flush()
+        assert tracker.id is not None
+        orphan = db.Post(
+            source_id=tracker.id,
+            external_id="o/r#7/comment-1",
+            parent_external_id="o/r#7",  # the issue itself was never stored
+            text=text,
+        )
+        session.add(orphan)
+        session.commit()
+    report = pipeline.classify_pending(engine, classifier)
+    assert (report.classified, report.signals) == (1, 0)
