@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from classifiers import Document, TrainedClassifier, load_rules
 from signals import pipeline
 from signals.store import models as db
+
+CONFIG = Path(__file__).resolve().parents[1] / "config"
+
+
+def _source_id(session: Session, name: str, kind: str) -> int:
+    source = db.Source(name=name, kind=kind)
+    session.add(source)
+    session.flush()
+    assert source.id is not None
+    return source.id
 
 
 def test_a_reply_to_a_reply_is_read_with_the_thread_opener(engine: Engine) -> None:
     with Session(engine) as session:
-        source = db.Source(name="forum", kind="rss")
-        session.add(source)
-        session.flush()
-        assert source.id is not None
+        source_id = _source_id(session, "forum", "rss")
         opener = db.Post(
-            source_id=source.id,
+            source_id=source_id,
             external_id="t1",
             title="Helpdesk for our 12-agent support team?",
             text="We are replacing Freshdesk at work.",
@@ -25,14 +35,14 @@ def test_a_reply_to_a_reply_is_read_with_the_thread_opener(engine: Engine) -> No
         session.add(opener)
         session.flush()
         comment = db.Post(
-            source_id=source.id, external_id="c1", parent_id=opener.id, text="Try Zendesk."
+            source_id=source_id, external_id="c1", parent_id=opener.id, text="Try Zendesk."
         )
         session.add(comment)
         session.flush()
         reply = db.Post(
-            source_id=source.id, external_id="c2", parent_id=comment.id, text="Is it pricey?"
+            source_id=source_id, external_id="c2", parent_id=comment.id, text="Is it pricey?"
         )
-        orphan = db.Post(source_id=source.id, external_id="c3", text="A new thread.")
+        orphan = db.Post(source_id=source_id, external_id="c3", text="A new thread.")
         session.add_all([reply, orphan])
         session.flush()
         assert reply.id is not None and comment.id is not None
@@ -44,24 +54,14 @@ def test_a_reply_to_a_reply_is_read_with_the_thread_opener(engine: Engine) -> No
 def test_posts_are_classified_knowing_their_source_kind(engine: Engine) -> None:
     # An issue tracker gets its own intercept in the trained model: the same question there is
     # more often a buyer's. The pipeline must tell the classifier which kind a post came from.
-    from pathlib import Path
-
-    from sqlmodel import col, select
-
-    from classifiers import Document, TrainedClassifier, load_rules
-
     title = "Commercial licence"
     text = "We want this library in our closed-source product. Is there a commercial licence?"
     with Session(engine) as session:
-        tracker = db.Source(name="tracker", kind="github")
-        forum = db.Source(name="forum", kind="rss")
-        session.add_all([tracker, forum])
-        session.flush()
-        assert tracker.id is not None and forum.id is not None
-        for source in (tracker, forum):
-            session.add(db.Post(source_id=source.id, external_id="1", title=title, text=text))
+        for name, kind in (("tracker", "github"), ("forum", "rss")):
+            source_id = _source_id(session, name, kind)
+            session.add(db.Post(source_id=source_id, external_id="1", title=title, text=text))
         session.commit()
-    classifier = TrainedClassifier(load_rules(Path(__file__).resolve().parents[1] / "config"))
+    classifier = TrainedClassifier(load_rules(CONFIG))
     report = pipeline.classify_pending(engine, classifier)
     assert report.classified == 2
     direct = {
@@ -82,20 +82,12 @@ def test_posts_are_classified_knowing_their_source_kind(engine: Engine) -> None:
 def test_a_reply_whose_thread_is_not_stored_is_still_read_as_a_reply(engine: Engine) -> None:
     # As an opening post from an issue tracker this chatter crosses the threshold (the
     # tracker's intercept); as the reply it is, it must not.
-    from pathlib import Path
-
-    from classifiers import Document, TrainedClassifier, load_rules
-
     text = "+1, we need this too for our team."
-    classifier = TrainedClassifier(load_rules(Path(__file__).resolve().parents[1] / "config"))
+    classifier = TrainedClassifier(load_rules(CONFIG))
     assert next(classifier.classify([Document("x", text, source="github")])).is_signal
     with Session(engine) as session:
-        tracker = db.Source(name="tracker", kind="github")
-        session.add(tracker)
-        session.flush()
-        assert tracker.id is not None
         orphan = db.Post(
-            source_id=tracker.id,
+            source_id=_source_id(session, "tracker", "github"),
             external_id="o/r#7/comment-1",
             parent_external_id="o/r#7",  # the issue itself was never stored
             text=text,
