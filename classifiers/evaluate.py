@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from classifiers.base import INTENTS, STAGES
 from classifiers.errors import EvaluationError
@@ -174,6 +175,14 @@ def score(
             [bool(g.get("is_signal")) for g, _ in pairs], [_confidence(p) for _, p in pairs]
         ),
     )
+
+
+def indices_by_source(records: Sequence[Mapping[str, Any]]) -> dict[str, list[int]]:
+    """The positions of the records of each `source` ("unknown" without one), sorted by name."""
+    groups: dict[str, list[int]] = {}
+    for i, record in enumerate(records):
+        groups.setdefault(str(record.get("source") or "unknown"), []).append(i)
+    return dict(sorted(groups.items()))
 
 
 def precision_at_recall(

@@ -47,6 +47,13 @@ PRODUCT_SCOPES = ("all", "signals")
 # Sources whose posts are issues and discussions of a project, asked of its maintainers.
 ISSUE_TRACKERS = frozenset({"github"})
 FROM_ISSUE_TRACKER = "from:issue_tracker"
+
+
+def from_issue_tracker(source: str | None) -> bool:
+    """Whether a post's source kind (any case) is an issue tracker."""
+    return source is not None and source.lower() in ISSUE_TRACKERS
+
+
 _COUNTED = ("intent", "penalty")  # rule kinds whose number of groups hit is a feature
 _COUNT_NAMES = {kind: f"count:{kind}" for kind in _COUNTED}
 # Token evidence: words the textcat weighs at least this much (log-odds), best few per post.
@@ -73,7 +80,7 @@ def feature_row(
     """The combiner's input: the rule group features, how many intent and penalty groups
     fired (`count:intent`, `count:penalty`), and the textcat logits (`tc:LABEL`)."""
     x = features(hits, rules, is_comment=is_comment)
-    if not is_comment and source is not None and source.lower() in ISSUE_TRACKERS:
+    if not is_comment and from_issue_tracker(source):
         # Issue trackers ask differently, and a far larger share of what is asked there is a
         # buyer's (a licence, an edition, "is it production ready?"): their own intercept, so
         # that community posts keep theirs (added GitHub posts, CV: community AP 0.728 -> 0.735).

@@ -28,8 +28,8 @@ from classifiers import combiner, textcat
 from classifiers.base import INTENTS, STAGES, Document
 from classifiers.config import RuleSet
 from classifiers.errors import ModelError
-from classifiers.evaluate import precision_at_recall
-from classifiers.model import FORMAT, ISSUE_TRACKERS, LABELS, SIGNAL, feature_row
+from classifiers.evaluate import indices_by_source, precision_at_recall
+from classifiers.model import FORMAT, LABELS, SIGNAL, feature_row, from_issue_tracker
 from classifiers.rules import (
     NAME_EXTENSIONS,
     RuleClassifier,
@@ -103,7 +103,7 @@ def train(
     # Issue-tracker posts fit the combiners but do not train the bag of words: their words
     # ("licence", "production", "enterprise") would shift community posts' textcat scores
     # (measured: dev AP 0.531 -> 0.519 with them in the textcat, unchanged without).
-    trains_textcat = [(d.source or "").lower() not in ISSUE_TRACKERS for d in docs]
+    trains_textcat = [not from_issue_tracker(d.source) for d in docs]
     if sum(trains_textcat) < 2 * settings.folds:  # (almost) only issue posts: they train it
         trains_textcat = [True] * len(docs)
     oof = _out_of_fold_textcat(
@@ -483,11 +483,8 @@ def _by_source(
     records: Sequence[Mapping[str, Any]],
 ) -> dict[str, dict[str, Any]]:
     """The cross-validated figures of each `source` of the training posts, on their own."""
-    groups: dict[str, list[int]] = {}
-    for i, record in enumerate(records):
-        groups.setdefault(str(record.get("source") or "unknown"), []).append(i)
     report = {}
-    for source, members in sorted(groups.items()):
+    for source, members in indices_by_source(records).items():
         ys = [y[i] for i in members]
         cs = [confidence[i] for i in members]
         tp = sum(1 for i in members if y[i] and predicted[i])

@@ -242,15 +242,15 @@ def classify_pending(
 
     report = ClassifyReport()
     last_id = 0
+    kinds: dict[int | None, str] = {}  # the classifier weighs a post by its source's kind
     while True:
         with Session(engine) as session:
             batch = _unclassified(session, last_id, batch_size)
             if not batch:
                 return report
             contexts = _thread_contexts(session, batch)
-            kinds: dict[int | None, str] = dict(
-                session.execute(select(db.Source.id, db.Source.kind)).all()
-            )
+            if any(p.source_id not in kinds for p in batch):  # once, or for a new source
+                kinds = dict(session.execute(select(db.Source.id, db.Source.kind)).all())
         docs = [
             Document(
                 id=str(p.id),

@@ -25,7 +25,7 @@ TRAIN_FILE = LABELED / "train.jsonl"
 # Hand-written posts marked synthetic: extra textcat training text only (see its PROVENANCE.md).
 SYNTHETIC_FILE = LABELED.parent / "synthetic" / "train_synthetic.jsonl"
 # Real posts labelled later, from other origins than train.jsonl's (their PROVENANCE.md):
-# trained on by default, except the held-out file, which only ever measures.
+# trained on by default, except the held-out files, which only ever measure.
 ADDED = LABELED / "added"
 ADDED_TRAIN_FILES = tuple(
     ADDED / f"{name}.jsonl" for name in ("reddit", "hackernews", "github_issues_forums")
@@ -225,15 +225,14 @@ def _by_source(
 ) -> dict[str, EvaluationReport]:
     """A report per `source` of the labelled posts, when they come from more than one."""
     from classifiers import score
+    from classifiers.evaluate import indices_by_source
 
-    groups: dict[str, list[int]] = {}
-    for i, record in enumerate(gold):
-        groups.setdefault(str(record.get("source") or "unknown"), []).append(i)
+    groups = indices_by_source(gold)
     if len(groups) < 2:
         return {}
     return {
         source: score([gold[i] for i in members], [predicted[i] for i in members])
-        for source, members in sorted(groups.items())
+        for source, members in groups.items()
     }
 
 

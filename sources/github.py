@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from sources.errors import ParseError, SourceConfigError
-from sources.github_comments import CommentPage, comments_url, read_comments
+from sources.github_comments import CommentPage, comments_url, next_page, read_comments
 from sources.github_discussions import DiscussionPage, read_discussions
 from sources.http import HttpClient
 from sources.jsonapi import dump_position, from_iso, load_position
@@ -20,7 +20,6 @@ from sources.text import normalise_whitespace
 
 DEFAULT_API = "https://api.github.com"
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
 
 @dataclass(frozen=True)
@@ -77,8 +76,7 @@ class GitHubSource:
             if not isinstance(items, list):
                 raise ParseError("github answered with something other than a list of issues", url)
             issues.extend(i for i in items if isinstance(i, dict) and "number" in i)
-            match = _LINK_NEXT.search(response.headers.get("link", ""))
-            url = match.group(1) if match else None
+            url = next_page(response.headers.get("link", ""))
         posts = [self._post(i) for i in issues if self.include_pull_requests or not _is_pr(i)]
         stamps = [from_iso(i.get("updated_at" if not searching else "created_at")) for i in issues]
         newest = max((s for s in stamps if s), default=None)

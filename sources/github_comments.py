@@ -14,7 +14,13 @@ from sources.jsonreader import JsonReader
 from sources.records import Post
 from sources.text import normalise_whitespace
 
-LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+_LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+
+
+def next_page(link_header: str) -> str | None:
+    """The `rel="next"` address of a GitHub `Link` header, if any."""
+    match = _LINK_NEXT.search(link_header)
+    return match.group(1) if match else None
 
 
 @dataclass
@@ -68,8 +74,7 @@ def read_comments(
             post = _post(comment, repo, community)
             if post:
                 result.posts.append(post)
-        match = LINK_NEXT.search(response.headers.get("link", ""))
-        next_url = match.group(1) if match else None
+        next_url = next_page(response.headers.get("link", ""))
     return result
 
 

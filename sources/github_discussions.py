@@ -66,8 +66,6 @@ class DiscussionPage:
     posts: list[Post] = field(default_factory=list)
     newest: datetime | None = None
     warnings: list[str] = field(default_factory=list)
-    follow_ups: int = 0  # requests for comments and replies past their first page
-    cut_short: int = 0  # threads left unfinished when MAX_FOLLOW_UPS was spent
 
 
 @dataclass
@@ -78,16 +76,18 @@ class _Reader:
     endpoint: str
     headers: dict[str, str]
     result: DiscussionPage
+    follow_ups: int = 0  # requests for comments and replies past their first page
+    cut_short: int = 0  # threads left unfinished: MAX_FOLLOW_UPS spent, or after a failure
     failed: bool = False  # after one failed follow-up (a rate limit, say) ask no more
 
     def more(self, query: str, node_id: Any, after: Any, key: str) -> dict[str, Any] | None:
         """The next page of connection `key` of node `node_id`; None (a warning) if unread."""
         if not (isinstance(node_id, str) and isinstance(after, str)):
             return None
-        if self.failed or self.result.follow_ups >= MAX_FOLLOW_UPS:
-            self.result.cut_short += 1
+        if self.failed or self.follow_ups >= MAX_FOLLOW_UPS:
+            self.cut_short += 1
             return None
-        self.result.follow_ups += 1
+        self.follow_ups += 1
         variables = {"id": node_id, "after": after}
         body = json.dumps({"query": query, "variables": variables}).encode()
         try:
@@ -98,9 +98,10 @@ class _Reader:
             return None
         connection = _dig(data, "data", "node", key)
         if not isinstance(connection, dict):
-            errors = _dig(data, "errors")
-            detail = f": {errors[0].get('message')}" if _first_error(errors) else ""
-            self._fail(f"github discussion {key} not all read{detail}")
+            message = _graphql_error(data)
+            self._fail(
+                f"github discussion {key} not all read" + (f": {message}" if message else "")
+            )
             return None
         return connection
 
@@ -152,21 +153,27 @@ def read_discussions(
         after = info.get("endCursor") if isinstance(info, dict) else None
         if older_seen or not (isinstance(info, dict) and info.get("hasNextPage")) or not after:
             break
-    if result.cut_short:
+    if reader.cut_short:
         why = (
             "no further pages of comments after a failed request"
             if reader.failed
             else f"at most {MAX_FOLLOW_UPS} further pages of comments"
         )
         result.warnings.append(
-            f"github discussions: {result.cut_short} long threads not read to the end "
+            f"github discussions: {reader.cut_short} long threads not read to the end "
             f"(a crawl asks for {why})"
         )
     return result
 
 
-def _first_error(errors: Any) -> bool:
-    return isinstance(errors, list) and bool(errors) and isinstance(errors[0], dict)
+def _graphql_error(data: Any) -> str | None:
+    """The first error's message: GraphQL reports problems (no such repository, discussions
+    disabled, a rate limit) in `errors`, with a 200."""
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if not errors:
+        return None
+    first = errors[0] if isinstance(errors, list) else errors
+    return str(first.get("message") if isinstance(first, dict) else first)
 
 
 def _connection(raw: bytes, endpoint: str, warnings: list[str]) -> dict[str, Any] | None:
@@ -174,11 +181,8 @@ def _connection(raw: bytes, endpoint: str, warnings: list[str]) -> dict[str, Any
         data = json.loads(raw)
     except ValueError as exc:
         raise ParseError(f"github GraphQL answered with malformed JSON: {exc}", endpoint) from exc
-    errors = data.get("errors") if isinstance(data, dict) else None
-    if errors:
-        # GraphQL reports problems (no such repository, discussions disabled) with a 200.
-        first = errors[0] if isinstance(errors, list) and errors else errors
-        message = first.get("message") if isinstance(first, dict) else str(first)
+    message = _graphql_error(data)
+    if message is not None:
         warnings.append(f"github discussions not read: {message}")
         return None
     repository = _dig(data, "data", "repository")
